@@ -1,0 +1,39 @@
+# Two commands for a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint browser translations clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python run.py
+
+test: $(STAMP) browser
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# Browser tests drive Debian's Chromium; install it when it is missing and we can.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Chromium for the browser tests..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "Could not install Chromium; browser tests will be skipped (or fail with CI=true)."; \
+	  else echo "Chromium is missing; browser tests will be skipped (or fail with CI=true)."; fi; }
+
+# Re-extract the interface texts after changing templates or code, then translate the .po.
+translations: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o workshop/translations/messages.pot .
+	$(BIN)/pybabel update -i workshop/translations/messages.pot -d workshop/translations
+	$(BIN)/pybabel compile -d workshop/translations
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,40 @@
+"""Start the workshop server: python run.py [--host HOST] [--port PORT]."""
+
+import argparse
+import os
+
+# The async library must patch the standard library before anything else is imported.
+_ASYNC_MODE = os.environ.get("WORKSHOP_ASYNC_MODE", "eventlet")
+if _ASYNC_MODE == "eventlet":
+    import eventlet
+
+    eventlet.monkey_patch()
+elif _ASYNC_MODE == "gevent":
+    from gevent import monkey
+
+    monkey.patch_all()
+
+from workshop import create_app  # noqa: E402
+from workshop.extensions import socketio  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Live workshop server")
+    parser.add_argument("--host", default=os.environ.get("HOST"))
+    parser.add_argument("--port", type=int, default=os.environ.get("PORT"))
+    args = parser.parse_args()
+    app = create_app()
+    host = args.host or app.config["HOST"]
+    port = int(args.port or app.config["PORT"])
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    print(f"Workshop server on http://{shown}:{port}/", flush=True)
+    print(f"Facilitator: open http://{shown}:{port}/ to create a session.", flush=True)
+    if host in ("127.0.0.1", "localhost"):
+        print("Phones in the room cannot reach 127.0.0.1; start with HOST=0.0.0.0 "
+              f"(and WORKSHOP_PUBLIC_URL=http://<this laptop's address>:{port}) for them.",
+              flush=True)
+    socketio.run(app, host=host, port=port, log_output=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""The workshop server: create_app builds the Flask app with its database and live channel."""
+
+from pathlib import Path
+
+from flask import Flask, current_app, request, session
+from flask_babel import get_locale
+
+from workshop import catalogue, migrate
+from workshop.config import PROJECT_ROOT, load_settings
+from workshop.extensions import babel, db, socketio
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def select_language() -> str:
+    """?lang= (remembered), else the remembered choice, else the browser's preference."""
+    supported = list(current_app.config["INTERFACE_LANGUAGES"])
+    wanted = request.args.get("lang")
+    if wanted in supported:
+        session["lang"] = wanted
+        return wanted
+    if session.get("lang") in supported:
+        return session["lang"]
+    best = request.accept_languages.best_match(supported)
+    return best or current_app.config["DEFAULT_LANGUAGE"]
+
+
+def create_app(config: dict | None = None) -> Flask:
+    settings = load_settings(config)
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.update(settings)
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.json.sort_keys = False  # keep answers in the order the docs show
+
+    db.init_app(app)
+    if app.config["AUTO_MIGRATE"]:
+        migrate.upgrade(db.engine)
+    catalogue.builtin_catalogues()  # a broken built-in catalogue stops the start, loudly
+
+    babel.init_app(
+        app,
+        locale_selector=select_language,
+        default_translation_directories=str(PACKAGE_DIR / "translations"),
+    )
+    app.jinja_env.globals["current_language"] = lambda: str(get_locale())
+
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        message_queue=app.config["MESSAGE_QUEUE"] or None,
+    )
+
+    from workshop.views import api, facilitator, participant, projector
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(facilitator.bp)
+    app.register_blueprint(participant.bp)
+    app.register_blueprint(projector.bp)
+    return app

@@ -1,0 +1,105 @@
+"""Settings: defaults in one class, overridden by WORKSHOP_* environment variables."""
+
+import os
+import secrets
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Config:
+    """Every setting the server reads. Each can be set as WORKSHOP_<NAME> in the environment."""
+
+    # Where the SQLite database, the generated secret key and saved results live.
+    DATA_DIR = str(PROJECT_ROOT / "sessions")
+    # Empty means SQLite in DATA_DIR; DATABASE_URL (without prefix) is honoured too.
+    DATABASE_URL = ""
+    # Empty means: read DATA_DIR/secret_key, creating it on first start.
+    SECRET_KEY = ""
+    # eventlet (default), gevent or threading; the code uses only Flask-SocketIO primitives.
+    ASYNC_MODE = "eventlet"
+    # A Redis URL when several worker processes share the Socket.IO rooms.
+    MESSAGE_QUEUE = ""
+    # The address phones use, e.g. http://192.168.1.20:5000; empty means the request's host.
+    PUBLIC_URL = ""
+    HOST = "127.0.0.1"
+    PORT = 5000
+    DEFAULT_LANGUAGE = "de"
+    INTERFACE_LANGUAGES = ("de", "en")
+    # Upload limit for catalogue files and JSON imports.
+    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    # Seconds SQLite waits for another process's write lock before giving up.
+    SQLITE_BUSY_TIMEOUT = 5.0
+    # Run Alembic migrations when the app is created.
+    AUTO_MIGRATE = True
+    TESTING = False
+
+
+def _coerce(value: str, default):
+    """Convert an environment string to the type of the setting's default."""
+    if isinstance(default, bool):
+        if value.lower() in ("1", "true", "yes", "on"):
+            return True
+        if value.lower() in ("0", "false", "no", "off", ""):
+            return False
+        raise ValueError(f"expected a boolean, got {value!r}")
+    if isinstance(default, int):
+        return int(value)
+    if isinstance(default, float):
+        return float(value)
+    if isinstance(default, tuple):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+def load_settings(override: dict | None = None, environ=None) -> dict:
+    """Defaults, then the environment (WORKSHOP_*, DATABASE_URL), then an explicit override."""
+    environ = os.environ if environ is None else environ
+    settings = {
+        name: getattr(Config, name) for name in dir(Config) if name.isupper()
+    }
+    if environ.get("DATABASE_URL"):
+        settings["DATABASE_URL"] = environ["DATABASE_URL"]
+    for name, default in list(settings.items()):
+        key = "WORKSHOP_" + name
+        if key in environ:
+            try:
+                settings[name] = _coerce(environ[key], default)
+            except ValueError as exc:
+                raise ValueError(f"{key}: {exc}") from None
+    settings.update(override or {})
+    data_dir = Path(settings["DATA_DIR"])
+    if not settings["DATABASE_URL"]:
+        settings["DATABASE_URL"] = f"sqlite:///{data_dir / 'workshop.db'}"
+    settings["DATABASE_URL"] = normalise_database_url(settings["DATABASE_URL"])
+    if not settings["SECRET_KEY"]:
+        settings["SECRET_KEY"] = _stored_secret(data_dir)
+    return settings
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the postgres:// form that hosting platforms hand out."""
+    if url.startswith("postgres://"):
+        return "postgresql://" + url[len("postgres://"):]
+    return url
+
+
+def _stored_secret(data_dir: Path) -> str:
+    """A secret key that survives restarts, so cookies set before a restart stay valid."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "secret_key"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        key = secrets.token_hex(32)
+        # Write aside, then link into place: two workers starting together agree on one key.
+        tmp = data_dir / f".secret_key.{os.getpid()}"
+        tmp.write_text(key)
+        os.chmod(tmp, 0o600)
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            key = path.read_text().strip()
+        finally:
+            tmp.unlink()
+        return key

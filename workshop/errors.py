@@ -1,0 +1,45 @@
+"""Domain errors: each carries a stable code, a message for people, and an HTTP status."""
+
+from typing import Any
+
+
+class WorkshopError(Exception):
+    status = 400
+    default_code = "bad_request"
+
+    def __init__(self, message: str, *, code: str | None = None, problems: Any = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.default_code
+        self.problems = problems
+
+    def as_dict(self) -> dict[str, Any]:
+        error = {"code": self.code, "message": self.message}
+        if self.problems is not None:
+            error["problems"] = self.problems
+        return error
+
+
+class Invalid(WorkshopError):
+    status = 400
+    default_code = "invalid"
+
+
+class Unauthorized(WorkshopError):
+    status = 401
+    default_code = "unauthorized"
+
+
+class Forbidden(WorkshopError):
+    status = 403
+    default_code = "forbidden"
+
+
+class NotFound(WorkshopError):
+    status = 404
+    default_code = "not_found"
+
+
+class Conflict(WorkshopError):
+    status = 409
+    default_code = "conflict"

@@ -1,0 +1,104 @@
+"""The database, Socket.IO and Babel extensions, created unbound and bound in create_app."""
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask_babel import Babel
+from flask_socketio import SocketIO
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+
+class Database:
+    """Engine and sessions. Every write goes through `write()`; see its docstring."""
+
+    def __init__(self) -> None:
+        self.engine: Engine | None = None
+        self._reader: sessionmaker[Session] | None = None
+        self._writer: sessionmaker[Session] | None = None
+        self._local = threading.local()  # green-local under eventlet and gevent
+
+    def init_app(self, app) -> None:
+        self.bind(app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT"])
+        app.extensions["workshop_db"] = self
+
+    def bind(self, url: str, busy_timeout: float = 5.0) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+        self.engine = make_engine(url, busy_timeout)
+        self._reader = sessionmaker(self.engine, expire_on_commit=False)
+        # SQLite: take the write lock at BEGIN, so a transaction never fails half-way
+        # on a lock upgrade; other backends ignore the option.
+        writer_engine = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._writer = sessionmaker(writer_engine, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine is not None and self.engine.dialect.name == "sqlite"
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A session for reading; whatever it changed is rolled back."""
+        with self._reader() as session:
+            yield session
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One short transaction, committed on success and rolled back on any exception.
+
+        Under eventlet or gevent a green thread that yields while holding SQLite's write
+        lock would make every other writer wait out the busy timeout and freeze the process,
+        so nothing inside may yield: no emit, no sleep, no network. Broadcast after the
+        block, when the commit has succeeded. `in_write()` lets callers assert this.
+        """
+        depth = getattr(self._local, "depth", 0)
+        if depth:
+            raise RuntimeError("nested write transaction")
+        self._local.depth = 1
+        try:
+            with self._writer() as session, session.begin():
+                yield session
+        finally:
+            self._local.depth = 0
+
+    def in_write(self) -> bool:
+        return bool(getattr(self._local, "depth", 0))
+
+
+def make_engine(url: str, busy_timeout: float = 5.0) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(url, pool_pre_ping=True)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(
+        url, connect_args={"timeout": busy_timeout, "check_same_thread": False}
+    )
+
+    @event.listens_for(engine, "connect")
+    def _sqlite_pragmas(dbapi_connection, _record):
+        # Let SQLAlchemy's "begin" event below issue BEGIN itself (pysqlite would not
+        # send BEGIN IMMEDIATE).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        # FULL: a commit is on disk before the vote is acknowledged, even on power loss.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _sqlite_begin(connection):
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+db = Database()
+socketio = SocketIO()
+babel = Babel()

@@ -1,0 +1,1 @@
+"""Alembic migrations of the schema; upgraded when the app starts (see workshop.migrate)."""
