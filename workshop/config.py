@@ -78,9 +78,10 @@ def load_settings(override: dict | None = None, environ=None) -> dict:
 
 
 def normalise_database_url(url: str) -> str:
-    """Accept the postgres:// form that hosting platforms hand out."""
-    if url.startswith("postgres://"):
-        return "postgresql://" + url[len("postgres://"):]
+    """Plain postgres:// or postgresql:// URLs use psycopg2, the driver we ship and test."""
+    for plain in ("postgres://", "postgresql://"):
+        if url.startswith(plain):
+            return "postgresql+psycopg2://" + url[len(plain):]
     return url
 
 

@@ -1,6 +1,7 @@
 """Parse a catalogue from YAML or JSON and list every problem with its place in the file."""
 
 import json
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,13 @@ def format_path(path: tuple) -> str:
     return out
 
 
+def _yaml_problem(exc: yaml.YAMLError, path: str = "") -> Problem:
+    mark = getattr(exc, "problem_mark", None)
+    line = mark.line + 1 if mark else None
+    message = getattr(exc, "problem", None) or str(exc)
+    return Problem(path, line, f"not valid YAML or JSON: {message}")
+
+
 class _Builder:
     """Builds plain Python data from YAML nodes, remembering the line of every path."""
 
@@ -53,10 +61,20 @@ class _Builder:
         self.lines: dict[tuple, int] = {}
         self.problems: list[Problem] = []
         self._constructor = yaml.SafeLoader("")
+        self._collections: set[yaml.Node] = set()
 
     def build(self, node: yaml.Node, path: tuple = ()) -> Any:
         line = node.start_mark.line + 1
-        self.lines[path] = line
+        self.lines.setdefault(path, line)  # a mapping value keeps the line of its key
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            # An alias to a mapping or list can nest itself or expand exponentially
+            # ("billion laughs"); the format has no use for it.
+            if node in self._collections:
+                self.problems.append(Problem(format_path(path), self.lines[path],
+                                             "repeats an anchored mapping or list (*alias); "
+                                             "write it out instead"))
+                return None
+            self._collections.add(node)
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
@@ -66,22 +84,60 @@ class _Builder:
                                 "a key must be plain text")
                     )
                     continue
-                key = self._constructor.construct_object(key_node)
+                key = self._scalar(key_node, path)
                 if key in out:
                     self.problems.append(
                         Problem(format_path(path + (key,)), key_node.start_mark.line + 1,
                                 f"duplicate key '{key}'")
                     )
                     continue
+                self.lines[path + (key,)] = key_node.start_mark.line + 1
                 out[key] = self.build(value_node, path + (key,))
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(child, path + (i,)) for i, child in enumerate(node.value)]
-        return self._constructor.construct_object(node, deep=True)
+        return self._scalar(node, path)
+
+    def _scalar(self, node: yaml.Node, path: tuple) -> Any:
+        try:
+            value = self._constructor.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            self.problems.append(_yaml_problem(exc, format_path(path)))
+            return None
+        if isinstance(value, float) and not math.isfinite(value):
+            # JSON has no NaN or infinity; PostgreSQL would refuse to store the catalogue.
+            self.problems.append(Problem(format_path(path), node.start_mark.line + 1,
+                                         f"{value} is not a number JSON can hold"))
+            return None
+        return value
+
+
+def _compose(source: str) -> yaml.Node | None:
+    loader = yaml.SafeLoader(source)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
+
+
+def _is_json(source: str) -> bool:
+    try:
+        json.loads(source)
+    except ValueError:
+        return False
+    return True
 
 
 def parse(source: str | bytes) -> tuple[Any, dict[tuple, int]]:
     """YAML or JSON text to data and a map of path -> line; raises CatalogueInvalid."""
+    data, lines, problems = _parse(source)
+    if problems:
+        raise CatalogueInvalid(problems)
+    return data, lines
+
+
+def _parse(source: str | bytes) -> tuple[Any, dict[tuple, int], list[Problem]]:
+    """Like parse, but problems that still leave data to validate are returned, not raised."""
     if isinstance(source, bytes):
         try:
             source = source.decode("utf-8-sig")
@@ -91,24 +147,22 @@ def parse(source: str | bytes) -> tuple[Any, dict[tuple, int]]:
             ) from None
     if not source.strip():
         raise CatalogueInvalid([Problem("", None, "the file is empty")])
-    loader = yaml.SafeLoader(source)
     try:
-        node = loader.get_single_node()
+        try:
+            node = _compose(source)
+        except yaml.YAMLError:
+            # JSON allows tabs between tokens, YAML does not; in valid JSON a tab can be
+            # nothing else, so spaces in their place change neither meaning nor lines.
+            if "\t" not in source or not _is_json(source):
+                raise
+            node = _compose(source.replace("\t", " "))
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        message = getattr(exc, "problem", None) or str(exc)
-        raise CatalogueInvalid([Problem("", line, f"not valid YAML or JSON: {message}")]) from None
-    finally:
-        loader.dispose()
+        raise CatalogueInvalid([_yaml_problem(exc)]) from None
+    if node is None:  # only comments or document markers
+        raise CatalogueInvalid([Problem("", None, "the file is empty")])
     builder = _Builder()
-    try:
-        data = builder.build(node)
-    except yaml.YAMLError as exc:
-        raise CatalogueInvalid([Problem("", None, f"not valid YAML or JSON: {exc}")]) from None
-    if builder.problems:
-        raise CatalogueInvalid(builder.problems)
-    return data, builder.lines
+    data = builder.build(node)
+    return data, builder.lines, builder.problems
 
 
 class _Validator:
@@ -146,6 +200,8 @@ class _Validator:
             self.problem(path + ("id",), f"id {value!r} must be 1-64 lowercase letters, digits, "
                                          "'-', '_' or '.', starting with a letter or digit")
             return
+        if not path:  # the catalogue's own id names the catalogue, not an item in it
+            return
         where = format_path(path)
         if value in self.seen_ids:
             self.problem(path + ("id",), f"duplicate id '{value}' (first used at "
@@ -174,6 +230,10 @@ class _Validator:
         if not isinstance(value, dict):
             self.problem(here, "must map each language to a text, e.g. {de: \"...\", en: \"...\"}"
                                f", not {_kind(value)}")
+            return
+        if not self.languages:  # 'languages' itself is reported; judge the texts alone
+            for language, text in value.items():
+                self.text(text, here + (language,))
             return
         for language in self.languages:
             if language not in value:
@@ -279,8 +339,8 @@ def validate(doc: Any, lines: dict[tuple, int] | None = None) -> list[Problem]:
 
 def load(source: str | bytes) -> dict[str, Any]:
     """Parse and validate; the catalogue as plain data, or CatalogueInvalid with every problem."""
-    doc, lines = parse(source)
-    problems = validate(doc, lines)
+    doc, lines, problems = _parse(source)
+    problems += validate(doc, lines)
     if problems:
         raise CatalogueInvalid(problems)
     # Extra keys may hold YAML dates and the like; keep the stored copy plain JSON.

@@ -1,0 +1,83 @@
+"""Server-rendered pages in German and English, with the right <html lang>."""
+
+import re
+
+from tests.factories import api_session
+
+
+def html_lang(body: str) -> str:
+    return re.search(r'<html lang="([^"]+)"', body).group(1)
+
+
+def test_start_page_in_both_languages(client):
+    german = client.get("/", headers={"Accept-Language": "de-DE,de;q=0.9"}).get_data(as_text=True)
+    assert html_lang(german) == "de"
+    assert "Neue Workshop-Sitzung" in german and "Sitzung anlegen" in german
+    assert "Migrantische Organisationen" in german
+    english = client.get("/?lang=en").get_data(as_text=True)
+    assert html_lang(english) == "en"
+    assert "New workshop session" in english and "Create session" in english
+    # The choice is remembered for the next page.
+    assert html_lang(client.get("/join").get_data(as_text=True)) == "en"
+
+
+def test_create_from_the_form_lands_on_the_console(client):
+    response = client.post("/?lang=de", data={
+        "title": "Workshop Rathaus", "place": "Erfurt", "date": "2026-03-14",
+        "catalogue": "whole-comm", "languages": ["de", "en"],
+        "groups": ["administration", "civil-society", "migrant-organisations", "politics"],
+        "extra_groups": "Jugendbeirat\n\n",
+    })
+    assert response.status_code == 302
+    console = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Workshop Rathaus" in console and "Erfurt" in console and "2026-03-14" in console
+    for link in ("link-projector", "link-join", "link-facilitator", "link-summary"):
+        assert f'id="{link}"' in console
+    assert "<svg" in console  # the join QR code, drawn on the server
+    assert "Jugendbeirat" in console and "Politik" in console
+    assert console.count('<li data-round=') == 15
+
+
+def test_form_errors_are_shown_and_nothing_is_created(client):
+    response = client.post("/?lang=en", data={"title": "x", "date": "2026-02-30",
+                                               "languages": ["de"], "groups": ["administration"]})
+    assert response.status_code == 400
+    body = response.get_data(as_text=True)
+    assert "The session was not created" in body and "not a date" in body
+    assert 'value="x"' in body  # what was typed is kept
+
+
+def test_console_without_the_cookie_is_refused(client, app):
+    created = api_session(app.test_client())
+    response = client.get(f"/f/{created['id']}?lang=en")
+    assert response.status_code == 403
+    assert "not valid for this session" in response.get_data(as_text=True)
+    assert client.get(f"/f/{created['id']}?token=forged").status_code == 403
+
+
+def test_projector_shows_code_and_qr(client):
+    created = api_session(client)
+    first = client.get(created["links"]["projector"])
+    assert first.status_code == 302
+    page = client.get(first.headers["Location"]).get_data(as_text=True)
+    assert created["join_code"] in page and "<svg" in page
+    fresh = client.application.test_client()
+    assert fresh.get(f"/p/{created['id']}").status_code == 403
+    assert fresh.get(f"/p/{created['id']}?token=forged").status_code == 403
+
+
+def test_join_by_code(client):
+    created = api_session(client)
+    code = created["join_code"]
+    assert client.get(f"/join?code={code[:3].lower()}-{code[3:].lower()}").headers[
+        "Location"] == f"/j/{code}"
+    page = client.get(f"/j/{code}?lang=de").get_data(as_text=True)
+    assert "Integrationsworkshop Erfurt" in page
+    missing = client.get("/j/ZZZZZZ")
+    assert missing.status_code == 404
+    assert "ZZZZZZ" in missing.get_data(as_text=True)
+
+
+def test_error_pages_in_german(client):
+    page = client.get("/nirgends", headers={"Accept-Language": "de"}).get_data(as_text=True)
+    assert "Nicht gefunden" in page and html_lang(page) == "de"
