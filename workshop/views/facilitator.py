@@ -1,6 +1,8 @@
 """Facilitator pages: the start page that creates a session, and the session's console."""
 
+from babel import Locale, UnknownLocaleError
 from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
@@ -30,14 +32,25 @@ def _form_spec(form) -> dict:
     return spec
 
 
+def language_name(code: str) -> str:
+    """'Deutsch (de)' in the interface language; the bare code if Babel does not know it."""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(get_locale())
+    except (ValueError, UnknownLocaleError):
+        return code
+    return f"{name} ({code})" if name else code
+
+
 def _start_page(form=None, problems=None, status=200):
     with db.read() as session:
         available = catalogues.list_all(session)
     all_languages = list(dict.fromkeys(lang for c in available for lang in c["languages"]))
+    language_names = {code: language_name(code) for code in all_languages}
     return render_template(
         "facilitator/start.html",
         catalogues=available,
         all_languages=all_languages,
+        language_names=language_names,
         presets=voting.GROUP_PRESETS,
         default_groups=voting.DEFAULT_GROUPS,
         form=form,
