@@ -1,16 +1,19 @@
 """The storage layer: SQLite settings, the single write path, and migrations that match models."""
 
+import secrets
 import sqlite3
+from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect, select, text
+from sqlalchemy import func, inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from tests.factories import api_session, domain_session
 from workshop import create_app, migrate
 from workshop.extensions import db
-from workshop.models import Base, WorkshopSession
+from workshop.models import Base, Participant, Vote, WorkshopSession
 
 
 def test_sqlite_pragmas(sqlite_app):
@@ -102,3 +105,44 @@ def test_secret_key_survives_restart(tmp_path):
     assert create_app(config).secret_key == key
     assert (tmp_path / "sessions" / "secret_key").read_text() == key
     db.engine.dispose()
+
+
+def _participant(s, workshop):
+    participant = Participant(session_id=workshop.id, public_id=secrets.token_hex(4),
+                              token_hash=secrets.token_hex(32), group_id=workshop.groups[0].id,
+                              language="de")
+    s.add(participant)
+    s.flush()
+    return participant
+
+
+def test_schema_allows_one_vote_per_participant_item_and_attempt(app):
+    with db.write() as s:
+        workshop = domain_session(s).session
+        voter = _participant(s, workshop)
+        rnd = workshop.rounds[0]
+        s.add(Vote(round_id=rnd.id, attempt=1, participant_id=voter.id, item_id="governance-c1",
+                   value=3))
+        # A second attempt of the reopened round is a separate vote.
+        s.add(Vote(round_id=rnd.id, attempt=2, participant_id=voter.id, item_id="governance-c1",
+                   value=5))
+        ids = (rnd.id, voter.id)
+    with pytest.raises(IntegrityError), db.write() as s:
+        s.add(Vote(round_id=ids[0], attempt=1, participant_id=ids[1], item_id="governance-c1",
+                   value=4))
+    with db.read() as s:
+        assert sorted(s.scalars(select(Vote.value))) == [3, 5]
+
+
+def test_join_code_unique_among_live_sessions_only(app):
+    with db.write() as s:
+        first = domain_session(s).session
+        code = first.join_code
+    with pytest.raises(IntegrityError), db.write() as s:
+        domain_session(s).session.join_code = code
+    with db.write() as s:
+        s.get(WorkshopSession, first.id).ended_at = datetime.now(UTC)
+    with db.write() as s:
+        domain_session(s).session.join_code = code  # the old session has ended: allowed
+    with db.read() as s:
+        assert s.scalar(select(func.count()).where(WorkshopSession.join_code == code)) == 2
