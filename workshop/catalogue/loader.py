@@ -50,7 +50,14 @@ def format_path(path: tuple) -> str:
 def _yaml_problem(exc: yaml.YAMLError, path: str = "") -> Problem:
     mark = getattr(exc, "problem_mark", None)
     line = mark.line + 1 if mark else None
-    message = getattr(exc, "problem", None) or str(exc)
+    # The context says what the parser was reading and, on another line, where it began
+    # (an unclosed bracket); the problem alone can be as bare as "but found another document".
+    context = getattr(exc, "context", None)
+    context_mark = getattr(exc, "context_mark", None)
+    if context and context_mark and context_mark.line + 1 != line:
+        context += f" (line {context_mark.line + 1})"
+    parts = [part for part in (context, getattr(exc, "problem", None)) if part]
+    message = ", ".join(parts) or str(exc)
     return Problem(path, line, f"not valid YAML or JSON: {message}")
 
 
@@ -64,17 +71,19 @@ class _Builder:
         self._collections: set[yaml.Node] = set()
 
     def build(self, node: yaml.Node, path: tuple = ()) -> Any:
-        line = node.start_mark.line + 1
-        self.lines.setdefault(path, line)  # a mapping value keeps the line of its key
         if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
             # An alias to a mapping or list can nest itself or expand exponentially
             # ("billion laughs"); the format has no use for it.
             if node in self._collections:
-                self.problems.append(Problem(format_path(path), self.lines[path],
+                # The node's own mark is the anchor's; the alias is on its parent's line.
+                line = self.lines.get(path, self.lines.get(path[:-1]))
+                self.problems.append(Problem(format_path(path), line,
                                              "repeats an anchored mapping or list (*alias); "
                                              "write it out instead"))
                 return None
             self._collections.add(node)
+        line = node.start_mark.line + 1
+        self.lines.setdefault(path, line)  # a mapping value keeps the line of its key
         if isinstance(node, yaml.MappingNode):
             out: dict[Any, Any] = {}
             for key_node, value_node in node.value:
