@@ -48,10 +48,14 @@ def create_app(config: dict | None = None) -> Flask:
     )
     app.jinja_env.globals["current_language"] = lambda: str(get_locale())
 
+    from workshop import realtime  # noqa: F401 - registers the Socket.IO handlers
+
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["MESSAGE_QUEUE"] or None,
+        # Events are small; a client sending megabytes is refused by the transport.
+        max_http_buffer_size=app.config["MAX_EVENT_BYTES"],
     )
 
     from workshop.views import api, facilitator, participant, projector

@@ -28,6 +28,8 @@ class Config:
     INTERFACE_LANGUAGES = ("de", "en")
     # Upload limit for catalogue files and JSON imports.
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    # Largest Socket.IO message a client may send.
+    MAX_EVENT_BYTES = 64 * 1024
     # Seconds SQLite waits for another process's write lock before giving up.
     SQLITE_BUSY_TIMEOUT = 5.0
     # Run Alembic migrations when the app is created.

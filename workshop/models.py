@@ -77,6 +77,11 @@ class WorkshopSession(Base):
     projector_token_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The round the projector shows; set when a round is opened, reopened or revealed.
+    current_round_id: Mapped[int | None] = mapped_column(Integer)
+    # The facilitator's countdown, shown on every screen.
+    timer_ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    timer_seconds: Mapped[int | None] = mapped_column(Integer)
 
     groups: Mapped[list["Group"]] = relationship(
         back_populates="session",

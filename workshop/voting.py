@@ -8,15 +8,15 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workshop import catalogue as catalogues
-from workshop.errors import Invalid, NotFound, Unauthorized
-from workshop.models import Group, Round, WorkshopSession
+from workshop.errors import Conflict, Invalid, NotFound, Unauthorized
+from workshop.models import Group, Idea, Participant, Round, Upvote, Vote, WorkshopSession, utcnow
 
 # Letters and digits that cannot be confused when read aloud or typed: no 0/O, 1/I/L.
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -399,3 +399,279 @@ def find_live_session_by_code(session: Session, code: str) -> WorkshopSession:
 def delete_session(session: Session, workshop: WorkshopSession) -> None:
     """Rows go with the session through ON DELETE CASCADE; files are the caller's to remove."""
     session.delete(workshop)
+
+
+# --- The live session: participants, rounds, votes, ideas -----------------------------------
+
+MAX_IDEA_LENGTH = 280
+MAX_IDEAS_PER_PARTICIPANT = 10  # per round attempt: enough to contribute, too few to flood
+MAX_TIMER_SECONDS = 4 * 60 * 60
+CANT_JUDGE = 0  # stored value of a rating vote "can't judge"
+RATING_VALUES = (1, 2, 3, 4, 5)
+
+
+def _live(workshop: WorkshopSession) -> None:
+    if workshop.ended_at is not None:
+        raise Conflict("this session has ended", code="session_ended")
+
+
+def join(session: Session, workshop: WorkshopSession, group_key: Any,
+         language: Any) -> tuple[Participant, str]:
+    """A new anonymous participant in a group; the token is their only identity."""
+    _live(workshop)
+    group = next((g for g in workshop.groups if g.key == group_key), None)
+    if group is None:
+        raise Invalid("choose one of the session's groups: "
+                      + ", ".join(g.key for g in workshop.groups), code="unknown_group")
+    if language not in workshop.languages:
+        raise Invalid("choose one of the session's languages: " + ", ".join(workshop.languages),
+                      code="unknown_language")
+    token = new_token()
+    participant = Participant(session_id=workshop.id, public_id=secrets.token_hex(6),
+                              token_hash=hash_token(token), group_id=group.id, language=language)
+    session.add(participant)
+    session.flush()
+    return participant, token
+
+
+def participant_by_token(session: Session, workshop: WorkshopSession,
+                         token: Any) -> Participant:
+    if isinstance(token, str) and token:
+        participant = session.scalar(select(Participant).where(
+            Participant.token_hash == hash_token(token),
+            Participant.session_id == workshop.id))
+        if participant is not None:
+            return participant
+    raise Unauthorized("this participant token is not valid for this session", code="bad_token")
+
+
+def set_language(workshop: WorkshopSession, participant: Participant, language: Any) -> None:
+    if language not in workshop.languages:
+        raise Invalid("choose one of the session's languages: " + ", ".join(workshop.languages),
+                      code="unknown_language")
+    participant.language = language
+
+
+def get_round(session: Session, workshop: WorkshopSession, round_id: Any,
+              *, lock: bool = False) -> Round:
+    if isinstance(round_id, int) and not isinstance(round_id, bool):
+        query = select(Round).where(Round.id == round_id, Round.session_id == workshop.id)
+        if lock:
+            query = query.with_for_update()
+        found = session.scalar(query)
+        if found is not None:
+            return found
+    raise NotFound(f"no round {round_id!r} in this session", code="round_not_found")
+
+
+def _open_round(session: Session, workshop: WorkshopSession, round_id: Any,
+                participant: Participant) -> Round:
+    _live(workshop)
+    # Lock the participant's row: on PostgreSQL two votes of one participant then run one after
+    # the other, so a dots budget cannot be overspent by racing votes. (SQLite's BEGIN
+    # IMMEDIATE already serialises every write.)
+    session.execute(select(Participant.id).where(Participant.id == participant.id)
+                    .with_for_update())
+    rnd = get_round(session, workshop, round_id)
+    if rnd.state != "open":
+        raise Conflict("this round is not open for votes", code="round_not_open")
+    return rnd
+
+
+def cast_vote(session: Session, workshop: WorkshopSession, participant: Participant,
+              round_id: Any, item_id: Any, value: Any) -> dict[str, Any]:
+    """Set, change or (value None) withdraw a participant's vote on one item."""
+    rnd = _open_round(session, workshop, round_id, participant)
+    if rnd.kind == "ideas":
+        raise Invalid("an ideas round takes ideas and upvotes, not votes", code="wrong_kind")
+    if not isinstance(item_id, str) or item_id not in {item["id"] for item in rnd.items}:
+        raise NotFound(f"no item {item_id!r} in this round", code="item_not_found")
+    existing = session.scalar(select(Vote).where(
+        Vote.round_id == rnd.id, Vote.attempt == rnd.attempt,
+        Vote.participant_id == participant.id, Vote.item_id == item_id))
+    stored = _stored_value(rnd, value)
+    answer: dict[str, Any] = {"round": rnd.id, "item": item_id, "value": value,
+                              "attempt": rnd.attempt}
+    if rnd.kind == "dots":
+        others = session.scalar(select(func.coalesce(func.sum(Vote.value), 0)).where(
+            Vote.round_id == rnd.id, Vote.attempt == rnd.attempt,
+            Vote.participant_id == participant.id, Vote.item_id != item_id))
+        if stored > rnd.max_per_item:
+            raise Invalid(f"at most {rnd.max_per_item} points on one item",
+                          code="over_item_max")
+        if others + stored > rnd.budget:
+            raise Invalid(f"only {rnd.budget - others} of your {rnd.budget} points are left",
+                          code="over_budget")
+        answer["points_left"] = rnd.budget - others - stored
+        if stored == 0:
+            stored = None  # no points: no vote row
+    if stored is None:
+        if existing is not None:
+            session.delete(existing)
+    elif existing is None:
+        session.add(Vote(round_id=rnd.id, attempt=rnd.attempt, participant_id=participant.id,
+                         item_id=item_id, value=stored))
+    else:
+        existing.value = stored
+        existing.updated_at = utcnow()
+    session.flush()
+    return answer
+
+
+def _stored_value(rnd: Round, value: Any) -> int | None:
+    if value is None:
+        return None
+    if rnd.kind == "rating":
+        if value == "cant_judge":
+            return CANT_JUDGE
+        if isinstance(value, int) and not isinstance(value, bool) and value in RATING_VALUES:
+            return value
+        raise Invalid('a rating is 1 to 5, "cant_judge", or null to withdraw',
+                      code="invalid_value")
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    raise Invalid("points are a whole number from 0 up", code="invalid_value")
+
+
+def submit_idea(session: Session, workshop: WorkshopSession, participant: Participant,
+                round_id: Any, text: Any) -> Idea:
+    rnd = _open_round(session, workshop, round_id, participant)
+    if rnd.kind != "ideas":
+        raise Invalid("this round takes votes, not ideas", code="wrong_kind")
+    if not isinstance(text, str) or not " ".join(text.split()):
+        raise Invalid("write a few words", code="idea_empty")
+    text = " ".join(text.split())
+    if len(text) > MAX_IDEA_LENGTH:
+        raise Invalid(f"at most {MAX_IDEA_LENGTH} characters", code="idea_too_long")
+    mine = session.scalar(select(func.count()).select_from(Idea).where(
+        Idea.round_id == rnd.id, Idea.attempt == rnd.attempt,
+        Idea.participant_id == participant.id))
+    if mine >= MAX_IDEAS_PER_PARTICIPANT:
+        raise Conflict(f"at most {MAX_IDEAS_PER_PARTICIPANT} ideas each", code="too_many_ideas")
+    idea = Idea(round_id=rnd.id, attempt=rnd.attempt, participant_id=participant.id, text=text)
+    session.add(idea)
+    session.flush()
+    return idea
+
+
+def upvote(session: Session, workshop: WorkshopSession, participant: Participant,
+           idea_id: Any, on: Any = True) -> tuple[Idea, int]:
+    """Add (or with on=False take back) the participant's upvote; returns the idea and count."""
+    if not isinstance(on, bool):
+        raise Invalid("'on' is true or false", code="bad_request")
+    idea = session.get(Idea, idea_id) if isinstance(idea_id, int) else None
+    if idea is None or idea.hidden:
+        raise NotFound(f"no idea {idea_id!r} to upvote", code="idea_not_found")
+    rnd = _open_round(session, workshop, idea.round_id, participant)
+    if idea.attempt != rnd.attempt:
+        raise NotFound(f"no idea {idea_id!r} to upvote", code="idea_not_found")
+    if idea.participant_id == participant.id:
+        raise Invalid("you cannot upvote your own idea", code="own_idea")
+    existing = session.scalar(select(Upvote).where(Upvote.idea_id == idea.id,
+                                                   Upvote.participant_id == participant.id))
+    if on and existing is None:
+        session.add(Upvote(idea_id=idea.id, participant_id=participant.id))
+    elif not on and existing is not None:
+        session.delete(existing)
+    session.flush()
+    count = session.scalar(select(func.count()).select_from(Upvote)
+                           .where(Upvote.idea_id == idea.id))
+    return idea, count
+
+
+# Facilitator actions. Each returns the rounds it changed, so the caller can broadcast them.
+
+def open_round(session: Session, workshop: WorkshopSession, round_id: Any) -> list[Round]:
+    """Open a pending round; a round that was open until now is closed, keeping its votes."""
+    _live(workshop)
+    rnd = get_round(session, workshop, round_id, lock=True)
+    if rnd.state == "open":
+        return []
+    if rnd.state == "closed":
+        raise Conflict("this round is closed; reopen it for a second vote",
+                       code="invalid_transition")
+    changed = _close_open_rounds(workshop, except_id=rnd.id)
+    rnd.state, rnd.opened_at = "open", utcnow()
+    workshop.current_round_id = rnd.id
+    return [*changed, rnd]
+
+
+def _close_open_rounds(workshop: WorkshopSession, except_id: int | None = None) -> list[Round]:
+    closed = []
+    for other in workshop.rounds:
+        if other.state == "open" and other.id != except_id:
+            other.state, other.closed_at = "closed", utcnow()
+            closed.append(other)
+    return closed
+
+
+def close_round(session: Session, workshop: WorkshopSession, round_id: Any) -> list[Round]:
+    _live(workshop)
+    rnd = get_round(session, workshop, round_id, lock=True)
+    if rnd.state == "closed":
+        return []
+    if rnd.state != "open":
+        raise Conflict("only an open round can be closed", code="invalid_transition")
+    rnd.state, rnd.closed_at = "closed", utcnow()
+    return [rnd]
+
+
+def reveal_round(session: Session, workshop: WorkshopSession, round_id: Any,
+                 revealed: bool = True) -> list[Round]:
+    rnd = get_round(session, workshop, round_id, lock=True)
+    if rnd.state == "pending" and revealed:
+        raise Conflict("a round that has not been opened has no results",
+                       code="invalid_transition")
+    if rnd.revealed == revealed:
+        return []
+    rnd.revealed = revealed
+    if revealed:
+        workshop.current_round_id = rnd.id
+    return [rnd]
+
+
+def reopen_round(session: Session, workshop: WorkshopSession, round_id: Any) -> list[Round]:
+    """A second vote after discussion: a new attempt; the first attempt's votes are kept."""
+    _live(workshop)
+    rnd = get_round(session, workshop, round_id, lock=True)
+    if rnd.state != "closed":
+        raise Conflict("only a closed round can be reopened", code="invalid_transition")
+    changed = _close_open_rounds(workshop, except_id=rnd.id)
+    rnd.state, rnd.attempt, rnd.revealed = "open", rnd.attempt + 1, False
+    rnd.opened_at, rnd.closed_at = utcnow(), None
+    workshop.current_round_id = rnd.id
+    return [*changed, rnd]
+
+
+def hide_idea(session: Session, workshop: WorkshopSession, idea_id: Any,
+              hidden: Any = True) -> Idea:
+    if not isinstance(hidden, bool):
+        raise Invalid("'hidden' is true or false", code="bad_request")
+    idea = session.get(Idea, idea_id) if isinstance(idea_id, int) else None
+    if idea is None or session.get(Round, idea.round_id).session_id != workshop.id:
+        raise NotFound(f"no idea {idea_id!r} in this session", code="idea_not_found")
+    idea.hidden = hidden
+    return idea
+
+
+def set_timer(workshop: WorkshopSession, seconds: Any) -> None:
+    """Start a countdown of `seconds`; 0 stops it."""
+    if (isinstance(seconds, bool) or not isinstance(seconds, int)
+            or not 0 <= seconds <= MAX_TIMER_SECONDS):
+        raise Invalid(f"seconds is a whole number from 0 to {MAX_TIMER_SECONDS}",
+                      code="bad_request")
+    if seconds == 0:
+        workshop.timer_ends_at = workshop.timer_seconds = None
+    else:
+        workshop.timer_ends_at = utcnow() + timedelta(seconds=seconds)
+        workshop.timer_seconds = seconds
+
+
+def end_session(session: Session, workshop: WorkshopSession) -> list[Round]:
+    """No more votes; the code is free for new sessions. Everything stays for the results."""
+    if workshop.ended_at is not None:
+        return []
+    changed = _close_open_rounds(workshop)
+    workshop.ended_at = utcnow()
+    workshop.timer_ends_at = workshop.timer_seconds = None
+    return changed

@@ -12,7 +12,8 @@ from workshop import voting
 from workshop.catalogue import CatalogueInvalid
 from workshop.errors import Invalid, WorkshopError
 from workshop.extensions import db
-from workshop.state import session_state
+from workshop.results import MIN_GROUP_VOTERS
+from workshop.state import round_results, session_state
 from workshop.views import FACILITATOR_COOKIE, bearer_or_cookie, session_links
 
 bp = Blueprint("api", __name__)
@@ -107,6 +108,28 @@ def get_session(session_id: str):
     with db.read() as session:
         workshop = _authenticated(session, session_id, ("facilitator", "projector"))
         return jsonify(session_state(workshop, request.args.get("lang")))
+
+
+@bp.get("/api/sessions/<session_id>/results")
+def get_results(session_id: str):
+    """Every opened round's results; the projector token sees revealed rounds only."""
+    with db.read() as session:
+        token = bearer_or_cookie(FACILITATOR_COOKIE.format(session_id))
+        workshop, role = voting.authenticate(session, session_id, token,
+                                             ("facilitator", "projector"))
+        rounds = []
+        for rnd in workshop.rounds:
+            entry = {"id": rnd.id, "kind": rnd.kind, "field": rnd.field, "target": rnd.target,
+                     "state": rnd.state, "revealed": rnd.revealed, "attempt": rnd.attempt}
+            if rnd.state != "pending" and (rnd.revealed or role == "facilitator"):
+                entry.update(round_results(session, workshop, rnd))
+                entry["attempts"] = [round_results(session, workshop, rnd, attempt=a)
+                                     for a in range(1, rnd.attempt)]
+            else:
+                entry["items"] = []
+            rounds.append(entry)
+    return jsonify({"session": session_id, "groups": [g.key for g in workshop.groups],
+                    "min_group_voters": MIN_GROUP_VOTERS, "rounds": rounds})
 
 
 @bp.delete("/api/sessions/<session_id>")

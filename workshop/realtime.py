@@ -1,0 +1,451 @@
+"""Socket.IO handlers: authenticate at connect, validate each event, call the domain, and
+broadcast only after the transaction committed. Tallies are coalesced by one background task."""
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from flask import request
+from flask_socketio import ConnectionRefusedError, join_room, leave_room
+
+from workshop import voting
+from workshop.errors import Forbidden, Invalid, NotFound, Unauthorized, WorkshopError
+from workshop.extensions import db, socketio
+from workshop.models import Participant, WorkshopSession
+from workshop.state import (
+    choose_language,
+    field_titles,
+    ideas,
+    live_state,
+    round_results,
+    round_state,
+    tally,
+    timer_state,
+)
+
+log = logging.getLogger(__name__)
+
+# Tallies, results and idea lists go out at most this often per session, however fast votes come.
+FLUSH_INTERVAL = 0.3
+MAX_TEXT_FIELD = 1000  # longer strings in a payload are refused before any work
+
+
+# --- Who is connected -------------------------------------------------------------------------
+
+@dataclass
+class Client:
+    role: str  # participant, facilitator or projector
+    session_id: str
+    language: str
+    participant_id: int | None = None
+    group: str | None = None
+
+
+clients: dict[str, Client] = {}
+
+
+class Presence:
+    """Connected, joined participants per session and group (a phone's tabs count once).
+
+    Kept in this process: with several workers behind sticky sessions each counts its own.
+    """
+
+    def __init__(self) -> None:
+        self._by_sid: dict[str, tuple[str, int, str]] = {}
+
+    def add(self, sid: str, session_id: str, participant_id: int, group: str) -> None:
+        self._by_sid[sid] = (session_id, participant_id, group)
+
+    def remove(self, sid: str) -> str | None:
+        entry = self._by_sid.pop(sid, None)
+        return entry[0] if entry else None
+
+    def counts(self, session_id: str, groups: list[str]) -> dict[str, Any]:
+        seen: dict[str, set[int]] = defaultdict(set)
+        for sid_session, participant_id, group in self._by_sid.values():
+            if sid_session == session_id:
+                seen[group].add(participant_id)
+        by_group = {g: len(seen[g]) for g in groups}
+        return {"present": sum(by_group.values()), "present_by_group": by_group}
+
+
+presence = Presence()
+
+
+def room(session_id: str, part: str = "") -> str:
+    return f"s:{session_id}{':' + part if part else ''}"
+
+
+# --- Coalesced broadcasts ---------------------------------------------------------------------
+
+class Broadcaster:
+    """Collects what changed and sends it from one background task, a few times a second."""
+
+    def __init__(self) -> None:
+        self._rounds: dict[str, set[int]] = defaultdict(set)
+        self._presence: set[str] = set()
+        self._seq: dict[str, int] = {}
+        self._started = False
+
+    def start(self) -> None:
+        if not self._started:
+            self._started = True
+            socketio.start_background_task(self._run)
+
+    def rounds_changed(self, session_id: str, round_id: int) -> None:
+        self._rounds[session_id].add(round_id)
+
+    def presence_changed(self, session_id: str) -> None:
+        self._presence.add(session_id)
+
+    def next_seq(self, session_id: str) -> int:
+        # Milliseconds, forced upwards: rises per session even across a restart.
+        seq = max(self._seq.get(session_id, 0) + 1, int(time.time() * 1000))
+        self._seq[session_id] = seq
+        return seq
+
+    def _run(self) -> None:
+        while True:
+            socketio.sleep(FLUSH_INTERVAL)
+            try:
+                self.flush()
+            except Exception:  # keep broadcasting whatever one bad flush did
+                log.exception("broadcast failed")
+
+    def flush(self) -> None:
+        rounds, self._rounds = self._rounds, defaultdict(set)
+        present, self._presence = self._presence, set()
+        outgoing: list[tuple[str, dict, str]] = []
+        with db.read() as s:
+            for session_id, round_ids in rounds.items():
+                workshop = s.get(WorkshopSession, session_id)
+                if workshop is None:
+                    continue
+                for rnd in (r for r in workshop.rounds if r.id in round_ids):
+                    outgoing += _round_updates(s, workshop, rnd, self.next_seq(session_id))
+            for session_id in present:
+                workshop = s.get(WorkshopSession, session_id)
+                if workshop is not None:
+                    counts = presence.counts(session_id, [g.key for g in workshop.groups])
+                    outgoing.append(("presence", {**counts, "seq": self.next_seq(session_id)},
+                                     room(session_id, "staff")))
+        for event, payload, to in outgoing:  # after the read: nothing yields inside it
+            socketio.emit(event, payload, to=to)
+
+
+def _round_updates(s, workshop: WorkshopSession, rnd, seq: int) -> list[tuple[str, dict, str]]:
+    out = [("tally", {**tally(s, workshop, rnd), "seq": seq}, room(workshop.id, "staff"))]
+    if rnd.state == "pending":
+        return out
+    results = {**round_results(s, workshop, rnd), "seq": seq}
+    out.append(("results", results, room(workshop.id) if rnd.revealed
+                else room(workshop.id, "facilitator")))
+    if rnd.kind == "ideas":
+        visible = {"round": rnd.id, "ideas": ideas(s, rnd), "seq": seq}
+        out.append(("ideas", visible, room(workshop.id, "participants")))
+        out.append(("ideas", visible, room(workshop.id, "projector")))
+        out.append(("ideas", {"round": rnd.id, "ideas": ideas(s, rnd, include_hidden=True),
+                              "seq": seq}, room(workshop.id, "facilitator")))
+    return out
+
+
+broadcaster = Broadcaster()
+
+
+def broadcast_rounds(session_id: str, round_ids: list[int]) -> None:
+    """A round's state changed: every screen redraws it at once, each in its own language."""
+    if not round_ids:
+        return
+    outgoing = []
+    with db.read() as s:
+        workshop = s.get(WorkshopSession, session_id)
+        for language in workshop.languages:
+            titles = field_titles(workshop, language)
+            for rnd in (r for r in workshop.rounds if r.id in round_ids):
+                payload = {"round": round_state(rnd, language, workshop.languages, titles),
+                           "current_round": workshop.current_round_id}
+                outgoing.append(("round", payload, room(session_id, "lang:" + language)))
+    for event, payload, to in outgoing:
+        socketio.emit(event, payload, to=to)
+    for round_id in round_ids:
+        broadcaster.rounds_changed(session_id, round_id)
+
+
+# --- Connecting -------------------------------------------------------------------------------
+
+def _refuse(message: str, code: str) -> None:
+    raise ConnectionRefusedError({"code": code, "message": message})
+
+
+def _authenticate(s, auth: Any) -> tuple[Client, WorkshopSession, Participant | None]:
+    if not isinstance(auth, dict):
+        raise Unauthorized("connect with auth: {join_code} or {session, facilitator_token} "
+                           "or {session, projector_token}", code="bad_auth")
+    language = auth.get("language") if isinstance(auth.get("language"), str) else None
+    if "join_code" in auth:
+        code = auth["join_code"]
+        if not isinstance(code, str) or len(code) > 32:
+            raise Unauthorized("the join code is not valid", code="unknown_join_code")
+        workshop = voting.find_live_session_by_code(s, code)
+        participant = None
+        if auth.get("participant_token") is not None:
+            participant = voting.participant_by_token(s, workshop, auth["participant_token"])
+            language = participant.language
+        client = Client("participant", workshop.id, choose_language(workshop, language))
+        if participant is not None:
+            client.participant_id = participant.id
+            client.group = next(g.key for g in workshop.groups if g.id == participant.group_id)
+        return client, workshop, participant
+    for role in ("facilitator", "projector"):
+        token_key = f"{role}_token"
+        if token_key in auth:
+            workshop, granted = voting.authenticate(s, auth.get("session"), auth[token_key],
+                                                    (role,))
+            return Client(granted, workshop.id, choose_language(workshop, language)), workshop, None
+    raise Unauthorized("connect with auth: {join_code} or {session, facilitator_token} or "
+                       "{session, projector_token}", code="bad_auth")
+
+
+def _enter_rooms(sid: str, client: Client) -> None:
+    join_room(room(client.session_id), sid=sid)
+    join_room(room(client.session_id, "lang:" + client.language), sid=sid)
+    if client.role == "participant":
+        join_room(room(client.session_id, "participants"), sid=sid)
+    else:
+        join_room(room(client.session_id, "staff"), sid=sid)
+        join_room(room(client.session_id, client.role), sid=sid)
+
+
+@socketio.on("connect")
+def on_connect(auth=None):
+    try:
+        with db.read() as s:
+            client, workshop, participant = _authenticate(s, auth)
+            groups = [g.key for g in workshop.groups]
+            state = live_state(s, workshop, client.role, client.language, participant,
+                               presence.counts(workshop.id, groups))
+    except WorkshopError as exc:
+        _refuse(exc.message, exc.code)
+    sid = request.sid
+    clients[sid] = client
+    _enter_rooms(sid, client)
+    if client.participant_id is not None:
+        presence.add(sid, client.session_id, client.participant_id, client.group)
+        broadcaster.presence_changed(client.session_id)
+    broadcaster.start()
+    socketio.emit("state", state, to=sid)
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_args):
+    client = clients.pop(request.sid, None)
+    session_id = presence.remove(request.sid)
+    if client is not None and session_id is not None:
+        broadcaster.presence_changed(session_id)
+
+
+# --- Events -----------------------------------------------------------------------------------
+
+ANY = object()
+
+
+def fields(payload: dict, **spec: Any) -> dict[str, Any]:
+    """Check a payload against {name: type}; a name ending in '_' is optional."""
+    wanted = {name.rstrip("_"): (kind, name.endswith("_")) for name, kind in spec.items()}
+    unknown = set(payload) - set(wanted)
+    if unknown:
+        raise Invalid(f"unknown field(s): {', '.join(sorted(map(str, unknown)))}",
+                      code="bad_request")
+    out = {}
+    for name, (kind, optional) in wanted.items():
+        if name not in payload:
+            if not optional:
+                raise Invalid(f"'{name}' is missing", code="bad_request")
+            continue
+        value = payload[name]
+        if kind is not ANY and (not isinstance(value, kind) or isinstance(value, bool)
+                                and kind is not bool):
+            raise Invalid(f"'{name}' must be {_type_name(kind)}", code="bad_request")
+        if isinstance(value, str) and len(value) > MAX_TEXT_FIELD:
+            raise Invalid(f"'{name}' is too long", code="bad_request")
+        out[name] = value
+    return out
+
+
+def _type_name(kind) -> str:
+    return {int: "a whole number", str: "text", bool: "true or false"}.get(kind, str(kind))
+
+
+Handler = Callable[[Client, dict], tuple[dict, list[Callable[[], None]]]]
+
+
+def event(name: str, *roles: str, joined: bool = False):
+    """Register a client event: role check, payload check, one error shape, ack after commit."""
+    def register(handler: Handler):
+        @wraps(handler)
+        def run(payload=None, *extra):
+            client = clients.get(request.sid)
+            try:
+                if client is None:
+                    raise Unauthorized("not connected to a session", code="bad_auth")
+                if client.role not in roles:
+                    raise Forbidden(f"'{name}' is not allowed for a {client.role}",
+                                    code="forbidden")
+                if joined and client.participant_id is None:
+                    raise Forbidden("join a group first", code="not_joined")
+                if extra or not isinstance(payload, dict | None):
+                    raise Invalid("send one JSON object", code="bad_request")
+                reply, after = handler(client, payload or {})
+            except WorkshopError as exc:
+                return {"ok": False, "error": exc.as_dict()}
+            except Exception:
+                log.exception("event %s failed", name)
+                return {"ok": False, "error": {"code": "internal",
+                                               "message": "the server could not do this"}}
+            assert not db.in_write(), "broadcast inside a transaction"
+            for action in after:
+                action()
+            return {"ok": True, **reply}
+
+        socketio.on_event(name, run)
+        return run
+    return register
+
+
+def _load(s, client: Client) -> tuple[WorkshopSession, Participant | None]:
+    workshop = s.get(WorkshopSession, client.session_id)
+    if workshop is None:
+        raise NotFound("this session was deleted", code="session_not_found")
+    participant = s.get(Participant, client.participant_id) if client.participant_id else None
+    if client.participant_id and participant is None:
+        raise NotFound("this participant was removed", code="participant_not_found")
+    return workshop, participant
+
+
+@event("join", "participant")
+def on_join(client: Client, payload: dict):
+    f = fields(payload, group=str, language_=str)
+    if client.participant_id is not None:
+        raise Invalid("you have joined already", code="already_joined")
+    with db.write() as s:
+        workshop, _ = _load(s, client)
+        participant, token = voting.join(s, workshop, f["group"],
+                                         f.get("language", client.language))
+        participant_id = participant.id
+    sid = request.sid
+    leave_room(room(client.session_id, "lang:" + client.language), sid=sid)
+    client.participant_id, client.group = participant_id, f["group"]
+    client.language = participant.language
+    join_room(room(client.session_id, "lang:" + client.language), sid=sid)
+    presence.add(sid, client.session_id, participant_id, client.group)
+    with db.read() as s:
+        workshop, participant = _load(s, client)
+        state = live_state(s, workshop, "participant", client.language, participant)
+    return ({"participant_token": token, "state": state},
+            [lambda: broadcaster.presence_changed(client.session_id)])
+
+
+@event("language", "participant", joined=True)
+def on_language(client: Client, payload: dict):
+    f = fields(payload, language=str)
+    with db.write() as s:
+        workshop, participant = _load(s, client)
+        voting.set_language(workshop, participant, f["language"])
+    sid = request.sid
+    leave_room(room(client.session_id, "lang:" + client.language), sid=sid)
+    client.language = f["language"]
+    join_room(room(client.session_id, "lang:" + client.language), sid=sid)
+    with db.read() as s:
+        workshop, participant = _load(s, client)
+        state = live_state(s, workshop, "participant", client.language, participant)
+    return {"state": state}, []
+
+
+@event("vote", "participant", joined=True)
+def on_vote(client: Client, payload: dict):
+    f = fields(payload, round=int, item=str, value=ANY)
+    with db.write() as s:
+        workshop, participant = _load(s, client)
+        answer = voting.cast_vote(s, workshop, participant, f["round"], f["item"], f["value"])
+    return answer, [lambda: broadcaster.rounds_changed(client.session_id, f["round"])]
+
+
+@event("idea", "participant", joined=True)
+def on_idea(client: Client, payload: dict):
+    f = fields(payload, round=int, text=str)
+    with db.write() as s:
+        workshop, participant = _load(s, client)
+        idea = voting.submit_idea(s, workshop, participant, f["round"], f["text"])
+        reply = {"idea": {"id": idea.id, "text": idea.text, "upvotes": 0, "mine": True,
+                          "upvoted": False}}
+    return reply, [lambda: broadcaster.rounds_changed(client.session_id, f["round"])]
+
+
+@event("upvote", "participant", joined=True)
+def on_upvote(client: Client, payload: dict):
+    f = fields(payload, idea=int, on_=bool)
+    with db.write() as s:
+        workshop, participant = _load(s, client)
+        idea, count = voting.upvote(s, workshop, participant, f["idea"], f.get("on", True))
+        round_id = idea.round_id
+    reply = {"idea": f["idea"], "upvotes": count, "upvoted": f.get("on", True)}
+    return reply, [lambda: broadcaster.rounds_changed(client.session_id, round_id)]
+
+
+def _round_action(action: Callable) -> Handler:
+    def handler(client: Client, payload: dict):
+        f = fields(payload, round=int)
+        with db.write() as s:
+            workshop, _ = _load(s, client)
+            changed = [r.id for r in action(s, workshop, f["round"])]
+            current = workshop.current_round_id
+        return ({"round": f["round"], "changed": changed, "current_round": current},
+                [lambda: broadcast_rounds(client.session_id, changed)])
+    return handler
+
+
+event("open_round", "facilitator")(_round_action(voting.open_round))
+event("close_round", "facilitator")(_round_action(voting.close_round))
+event("reveal_round", "facilitator")(_round_action(voting.reveal_round))
+event("hide_round", "facilitator")(_round_action(
+    lambda s, workshop, round_id: voting.reveal_round(s, workshop, round_id, revealed=False)))
+event("reopen_round", "facilitator")(_round_action(voting.reopen_round))
+
+
+@event("hide_idea", "facilitator")
+def on_hide_idea(client: Client, payload: dict):
+    f = fields(payload, idea=int, hidden_=bool)
+    with db.write() as s:
+        workshop, _ = _load(s, client)
+        idea = voting.hide_idea(s, workshop, f["idea"], f.get("hidden", True))
+        round_id = idea.round_id
+    return ({"idea": f["idea"], "hidden": f.get("hidden", True)},
+            [lambda: broadcaster.rounds_changed(client.session_id, round_id)])
+
+
+@event("timer", "facilitator")
+def on_timer(client: Client, payload: dict):
+    f = fields(payload, seconds=int)
+    with db.write() as s:
+        workshop, _ = _load(s, client)
+        voting.set_timer(workshop, f["seconds"])
+        timer = timer_state(workshop)
+    return ({"timer": timer},
+            [lambda: socketio.emit("timer", {"timer": timer}, to=room(client.session_id))])
+
+
+@event("end_session", "facilitator")
+def on_end_session(client: Client, payload: dict):
+    fields(payload)
+    with db.write() as s:
+        workshop, _ = _load(s, client)
+        changed = [r.id for r in voting.end_session(s, workshop)]
+    return {"ended": True}, [
+        lambda: broadcast_rounds(client.session_id, changed),
+        lambda: socketio.emit("ended", {"session": client.session_id},
+                              to=room(client.session_id)),
+    ]

@@ -1,0 +1,136 @@
+"""Metrics from votes: pure functions, no I/O. Every per-group figure obeys the privacy rule."""
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from statistics import median
+from typing import Any
+
+# A per-group figure from fewer voters than this is never shown or exported.
+MIN_GROUP_VOTERS = 3
+# Group means this far apart (on the 1-5 scale) or more mark an item as divergent.
+DIVERGENCE_THRESHOLD = 1.0
+# Ratings that count as agreeing for consensus ("applies" / "done well").
+AGREE_VALUES = (4, 5)
+CANT_JUDGE = 0
+SCALE = (1, 2, 3, 4, 5)
+
+
+@dataclass(frozen=True)
+class Ballot:
+    """One vote as the metrics see it: who (pseudonymous), which group, which item, what."""
+
+    participant: int | str
+    group: str
+    item: str
+    value: int
+
+
+def _round(x: float | None, digits: int = 2) -> float | None:
+    return None if x is None else round(x, digits)
+
+
+def rating_stats(values: list[int]) -> dict[str, Any]:
+    """votes, mean, median, distribution over 1-5, and the "can't judge" count."""
+    scores = [v for v in values if v != CANT_JUDGE]
+    return {
+        "votes": len(scores),
+        "mean": _round(sum(scores) / len(scores)) if scores else None,
+        "median": _round(float(median(scores))) if scores else None,
+        "distribution": {str(v): scores.count(v) for v in SCALE},
+        "cant_judge": len(values) - len(scores),
+    }
+
+
+def consensus(groups: dict[str, list[int]], declared: list[str]) -> float | None:
+    """Group-informed consensus: the geometric mean over the declared groups of each group's
+    share agreeing with a Laplace prior, (agree + 1) / (voters + 2).
+
+    A group without voters contributes 1/2, the prior's neutral value, so adding an empty
+    group neither raises nor lowers agreement elsewhere. None when nobody rated the item.
+    """
+    if not declared or not any(groups.get(g) for g in declared):
+        return None
+    logs = []
+    for group in declared:
+        scores = [v for v in groups.get(group, []) if v != CANT_JUDGE]
+        agree = sum(1 for v in scores if v in AGREE_VALUES)
+        logs.append(math.log((agree + 1) / (len(scores) + 2)))
+    return _round(math.exp(sum(logs) / len(logs)), 3)
+
+
+def divergence(group_means: dict[str, float]) -> float | None:
+    """The largest gap between two group means (only groups shown under the privacy rule)."""
+    means = [m for m in group_means.values() if m is not None]
+    if len(means) < 2:
+        return None
+    return _round(max(means) - min(means))
+
+
+def rating_results(items: list[str], ballots: Iterable[Ballot],
+                   groups: list[str]) -> list[dict[str, Any]]:
+    by_item: dict[str, list[int]] = defaultdict(list)
+    by_item_group: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for b in ballots:
+        by_item[b.item].append(b.value)
+        by_item_group[(b.item, b.group)].append(b.value)
+    out = []
+    for item in items:
+        entry: dict[str, Any] = {"id": item, **rating_stats(by_item[item]), "groups": {}}
+        shown_means = {}
+        for group in groups:
+            stats = rating_stats(by_item_group[(item, group)])
+            if stats["votes"] < MIN_GROUP_VOTERS:
+                entry["groups"][group] = {"suppressed": True}
+            else:
+                entry["groups"][group] = stats
+                shown_means[group] = stats["mean"]
+        per_group = {g: by_item_group[(item, g)] for g in groups}
+        entry["consensus"] = consensus(per_group, groups)
+        entry["divergence"] = divergence(shown_means)
+        entry["divergent"] = (entry["divergence"] is not None
+                              and entry["divergence"] >= DIVERGENCE_THRESHOLD)
+        out.append(entry)
+    return out
+
+
+def dots_results(items: list[str], ballots: Iterable[Ballot],
+                 groups: list[str]) -> list[dict[str, Any]]:
+    """Per item the points and how many gave any; per group the same, privacy applied."""
+    points: dict[str, int] = defaultdict(int)
+    givers: dict[str, set] = defaultdict(set)
+    group_points: dict[tuple[str, str], int] = defaultdict(int)
+    group_givers: dict[tuple[str, str], set] = defaultdict(set)
+    for b in ballots:
+        if b.value <= 0:
+            continue
+        points[b.item] += b.value
+        givers[b.item].add(b.participant)
+        group_points[(b.item, b.group)] += b.value
+        group_givers[(b.item, b.group)].add(b.participant)
+    out = []
+    for item in items:
+        entry: dict[str, Any] = {"id": item, "points": points[item],
+                                 "votes": len(givers[item]), "groups": {}}
+        for group in groups:
+            n = len(group_givers[(item, group)])
+            entry["groups"][group] = ({"suppressed": True} if n < MIN_GROUP_VOTERS
+                                      else {"points": group_points[(item, group)], "votes": n})
+        out.append(entry)
+    return out
+
+
+def round_results(kind: str, items: list[str], ballots: list[Ballot],
+                  groups: list[str]) -> dict[str, Any]:
+    """Results of one attempt of a rating or dots round."""
+    voters = {b.participant for b in ballots}
+    voters_by_group: dict[str, set] = defaultdict(set)
+    for b in ballots:
+        voters_by_group[b.group].add(b.participant)
+    compute = rating_results if kind == "rating" else dots_results
+    return {
+        "voters": len(voters),
+        "voters_by_group": {g: len(voters_by_group[g]) for g in groups},
+        "items": compute(items, ballots, groups),
+    }
