@@ -2,6 +2,7 @@
 broadcast only after the transaction committed. Tallies are coalesced by one background task."""
 
 import logging
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -9,7 +10,7 @@ from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from workshop import voting
@@ -29,8 +30,6 @@ from workshop.state import (
 
 log = logging.getLogger(__name__)
 
-# Tallies, results and idea lists go out at most this often per session, however fast votes come.
-FLUSH_INTERVAL = 0.3
 MAX_TEXT_FIELD = 1000  # longer strings in a payload are refused before any work
 
 
@@ -90,17 +89,22 @@ class Broadcaster:
         self._presence: set[str] = set()
         self._seq: dict[str, int] = {}
         self._started = False
+        # Green under eventlet and gevent; guards the swap in flush() in threading mode.
+        self._lock = threading.Lock()
 
-    def start(self) -> None:
-        if not self._started:
+    def start(self, interval: float) -> None:
+        """Send at most every `interval` seconds; 0 leaves flushing to the caller (tests)."""
+        if not self._started and interval > 0:
             self._started = True
-            socketio.start_background_task(self._run)
+            socketio.start_background_task(self._run, interval)
 
     def rounds_changed(self, session_id: str, round_id: int) -> None:
-        self._rounds[session_id].add(round_id)
+        with self._lock:
+            self._rounds[session_id].add(round_id)
 
     def presence_changed(self, session_id: str) -> None:
-        self._presence.add(session_id)
+        with self._lock:
+            self._presence.add(session_id)
 
     def next_seq(self, session_id: str) -> int:
         # Milliseconds, forced upwards: rises per session even across a restart.
@@ -108,17 +112,18 @@ class Broadcaster:
         self._seq[session_id] = seq
         return seq
 
-    def _run(self) -> None:
+    def _run(self, interval: float) -> None:
         while True:
-            socketio.sleep(FLUSH_INTERVAL)
+            socketio.sleep(interval)
             try:
                 self.flush()
             except Exception:  # keep broadcasting whatever one bad flush did
                 log.exception("broadcast failed")
 
     def flush(self) -> None:
-        rounds, self._rounds = self._rounds, defaultdict(set)
-        present, self._presence = self._presence, set()
+        with self._lock:
+            rounds, self._rounds = self._rounds, defaultdict(set)
+            present, self._presence = self._presence, set()
         outgoing: list[tuple[str, dict, str]] = []
         with db.read() as s:
             for session_id, round_ids in rounds.items():
@@ -236,7 +241,7 @@ def on_connect(auth=None):
     if client.participant_id is not None:
         presence.add(sid, client.session_id, client.participant_id, client.group)
         broadcaster.presence_changed(client.session_id)
-    broadcaster.start()
+    broadcaster.start(current_app.config["LIVE_FLUSH_INTERVAL"])
     socketio.emit("state", state, to=sid)
 
 
