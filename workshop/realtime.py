@@ -183,7 +183,8 @@ def broadcast_rounds(session_id: str, round_ids: list[int]) -> None:
 # --- Connecting -------------------------------------------------------------------------------
 
 def _refuse(message: str, code: str) -> None:
-    raise ConnectionRefusedError({"code": code, "message": message})
+    # The client's connect_error carries `message` and `data: {code, message}`.
+    raise ConnectionRefusedError(message, {"code": code, "message": message})
 
 
 def _authenticate(s, auth: Any) -> tuple[Client, WorkshopSession, Participant | None]:
