@@ -134,3 +134,55 @@ def round_results(kind: str, items: list[str], ballots: list[Ballot],
         "voters_by_group": {g: len(voters_by_group[g]) for g in groups},
         "items": compute(items, ballots, groups),
     }
+
+
+def shift(kind: str, before: list[dict[str, Any]], after: list[dict[str, Any]],
+          groups: list[str]) -> list[dict[str, Any]]:
+    """Per item how the figure moved from one attempt to the next (a reopened round):
+    the mean for ratings, the points for dots; per group only where both are shown."""
+    figure = "mean" if kind == "rating" else "points"
+    earlier = {entry["id"]: entry for entry in before}
+    out = []
+    for entry in after:
+        old = earlier.get(entry["id"], {"groups": {}})
+        row: dict[str, Any] = {"id": entry["id"], **_moved(old.get(figure), entry.get(figure)),
+                               "groups": {}}
+        for group in groups:
+            a, b = old["groups"].get(group, {}), entry["groups"].get(group, {})
+            if "suppressed" in a or "suppressed" in b or not a or not b:
+                row["groups"][group] = {"suppressed": True}
+            else:
+                row["groups"][group] = _moved(a.get(figure), b.get(figure))
+        out.append(row)
+    return out
+
+
+def _moved(before: float | None, after: float | None) -> dict[str, Any]:
+    change = None if before is None or after is None else _round(after - before)
+    return {"before": before, "after": after, "change": change}
+
+
+# The priority matrix: "how well do we do this" (rating, 1-5) against "where to act first"
+# (dots). The rating splits at the scale's midpoint; priority is high when an item got more
+# than an even share of the field's points.
+DONE_MIDPOINT = 3.0
+QUADRANTS = ("act_first", "keep_strong", "watch", "fine")
+
+
+def quadrant(done: float | None, points: int, even_share: float) -> str | None:
+    if done is None:
+        return None
+    high_priority = points > 0 and points >= even_share
+    if done < DONE_MIDPOINT:
+        return "act_first" if high_priority else "watch"
+    return "keep_strong" if high_priority else "fine"
+
+
+def priority_matrix(done: dict[str, float | None],
+                    points: dict[str, int]) -> dict[str, dict[str, Any]]:
+    """Each item's place: {"done", "points", "quadrant"}; act_first is where to start."""
+    items = list(done)
+    total = sum(points.get(i, 0) for i in items)
+    even_share = total / len(items) if items else 0
+    return {i: {"done": done[i], "points": points.get(i, 0),
+                "quadrant": quadrant(done[i], points.get(i, 0), even_share)} for i in items}
