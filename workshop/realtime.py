@@ -180,6 +180,12 @@ def broadcast_rounds(session_id: str, round_ids: list[int]) -> None:
         broadcaster.rounds_changed(session_id, round_id)
 
 
+def session_deleted(session_id: str) -> None:
+    """Tell every screen of a deleted session, then let them go."""
+    socketio.emit("deleted", {"session": session_id}, to=room(session_id))
+    socketio.close_room(room(session_id))
+
+
 # --- Connecting -------------------------------------------------------------------------------
 
 def _refuse(message: str, code: str) -> None:

@@ -355,3 +355,13 @@ def test_end_session(room):
     assert not room.connect(join_code=room.created["join_code"]).is_connected()
     # The facilitator can still look at it, and reveal results.
     assert room.act("reveal_round", round=room.rating)["changed"] == [room.rating]
+
+
+def test_deleting_the_session_tells_every_screen(room, client):
+    phone = room.phone()
+    headers = {"Authorization": f"Bearer {room.created['facilitator_token']}"}
+    response = client.delete(f"/api/sessions/{room.created['id']}", headers=headers)
+    assert response.status_code == 204
+    assert room.events(phone, "deleted") == [{"session": room.created["id"]}]
+    assert error(phone.emit("vote", {"round": room.rating, "item": "health-c1", "value": 3},
+                            callback=True)) == "session_not_found"

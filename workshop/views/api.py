@@ -8,7 +8,7 @@ from sqlalchemy import text
 from werkzeug.exceptions import HTTPException
 
 from workshop import catalogue as catalogues
-from workshop import voting
+from workshop import realtime, voting
 from workshop.catalogue import CatalogueInvalid
 from workshop.errors import Invalid, WorkshopError
 from workshop.extensions import db
@@ -137,6 +137,7 @@ def delete_session(session_id: str):
     with db.write() as session:
         workshop = _authenticated(session, session_id)
         voting.delete_session(session, workshop)
+    realtime.session_deleted(session_id)
     folder = Path(current_app.config["DATA_DIR"]) / session_id
     if folder.is_dir():
         shutil.rmtree(folder)
