@@ -200,3 +200,30 @@ def test_thirty_phones_give_exactly_the_expected_results(server):
     for phone, _ in phones:
         phone.close()
     facilitator.close()
+
+
+def test_acknowledged_votes_survive_a_killed_server(tmp_path):
+    srv = Server(tmp_path / "sessions", None, free_port())
+    srv.start()
+    try:
+        created = new_session(srv)
+        facilitator = Phone(srv, {"session": created["id"],
+                                  "facilitator_token": created["facilitator_token"]}).connect()
+        rating = created["rounds"][0]
+        facilitator.call("open_round", {"round": rating["id"]})
+        phone = Phone(srv, {"join_code": created["join_code"]}).connect()
+        joined = phone.call("join", {"group": "civil-society", "language": "de"})
+        acked = {}
+        for n, item in enumerate(rating["items"]):
+            if phone.call("vote", {"round": rating["id"], "item": item["id"],
+                                   "value": n % 5 + 1})["ok"]:
+                acked[item["id"]] = n % 5 + 1
+        srv.kill()  # SIGKILL right after the last acknowledgement: no clean shutdown
+        srv.start()
+        again = Phone(srv, {"join_code": created["join_code"],
+                            "participant_token": joined["participant_token"]}).connect()
+        assert again.events["state"][0]["me"]["votes"] == {str(rating["id"]): acked}
+        assert len(acked) == len(rating["items"]) == 8
+        again.close()
+    finally:
+        srv.stop()
