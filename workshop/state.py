@@ -1,6 +1,6 @@
 """Plain-data views of a session, in one language, for the API and the live clients."""
 
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -70,7 +70,7 @@ def session_state(workshop: WorkshopSession, language: str | None = None) -> dic
         "languages": languages,
         "language": language,
         "join_code": workshop.join_code,
-        "created_at": workshop.created_at.isoformat(),
+        "created_at": as_utc(workshop.created_at).isoformat(),
         "ended": workshop.ended_at is not None,
         "groups": [{"id": g.key, "name": pick(g.name, language, languages)}
                    for g in workshop.groups],
@@ -122,7 +122,8 @@ def round_results(session: Session, workshop: WorkshopSession, rnd: Round,
     attempt = attempt or rnd.attempt
     head = {"round": rnd.id, "kind": rnd.kind, "attempt": attempt}
     if rnd.kind == "ideas":
-        return {**head, "ideas": ideas(session, rnd, attempt=attempt)}
+        found = ideas(session, rnd, attempt=attempt)
+        return {**head, "ideas": found, "items": found}
     group_keys = [g.key for g in workshop.groups]
     items = [item["id"] for item in rnd.items]
     return {**head, **results.round_results(rnd.kind, items, ballots(session, rnd, attempt),
@@ -215,7 +216,10 @@ def live_state(session: Session, workshop: WorkshopSession, role: str, language:
 def timer_state(workshop: WorkshopSession) -> dict[str, Any] | None:
     if workshop.timer_ends_at is None:
         return None
-    ends = workshop.timer_ends_at
-    if ends.tzinfo is None:  # SQLite hands back naive datetimes; we store UTC
-        ends = ends.replace(tzinfo=UTC)
-    return {"ends_at": ends.isoformat(), "seconds": workshop.timer_seconds}
+    return {"ends_at": as_utc(workshop.timer_ends_at).isoformat(),
+            "seconds": workshop.timer_seconds}
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; everything is stored in UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -120,9 +121,12 @@ def _new_join_code(session: Session) -> str:
             return code
 
 
-def _slug(text: str) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
-    return slug[:40] or "group"
+def _slug(text: str, position: int) -> str:
+    """An id from a group's name: "Älterenbeirat" -> "alterenbeirat"; a name with no latin
+    letters (e.g. Arabic) gets "group-<n>"."""
+    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")
+    return slug[:40].strip("-") or f"group-{position + 1}"
 
 
 def _text_in_languages(value: Any, languages: list[str], field: str,
@@ -167,7 +171,7 @@ def _parse_groups(value: Any, languages: list[str], problems: _Problems) -> list
         name = _text_in_languages(entry["name"], languages, field + ".name", problems)
         key = entry.get("id")
         if key is None:
-            key = _slug(next(iter(name.values()))) if name else ""
+            key = _slug(next(iter(name.values())), i) if name else ""
         elif not isinstance(key, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", key):
             problems.add(field + ".id", "must be 1-40 lowercase letters, digits or '-'")
             continue

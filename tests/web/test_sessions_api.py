@@ -139,7 +139,7 @@ def test_custom_groups_and_agenda(client):
     assert created["languages"] == ["en"]
     assert [(g["id"], g["name"]) for g in created["groups"]] == [
         ("administration", "Administration"), ("politics", "Politics"),
-        ("youth", "Youth council"), ("wohlfahrtsverb-nde", "Wohlfahrtsverbände")]
+        ("youth", "Youth council"), ("wohlfahrtsverbande", "Wohlfahrtsverbände")]
     kinds = [(r["kind"], r["field"], r["target"], len(r["items"])) for r in created["rounds"]]
     assert kinds == [("rating", "health", "challenges", 4), ("dots", "housing", "principles", 3),
                      ("ideas", None, "ideas", 0)]
@@ -192,6 +192,12 @@ def test_bad_requests_are_named_and_change_nothing(client, body, field, fragment
     assert any(p["field"] == field and fragment in p["message"] for p in error["problems"]), error
     assert field in error["message"] or len(error["problems"]) > 1
     assert counts() == before
+
+
+def test_group_ids_from_names_in_any_script(client):
+    created = api_session(client, groups=["Älterenbeirat", "مجلس الشباب", "جمعية"])
+    assert [g["id"] for g in created["groups"]] == ["alterenbeirat", "group-2", "group-3"]
+    assert created["groups"][1]["name"] == "مجلس الشباب"
 
 
 def test_several_problems_are_listed_together(client):
