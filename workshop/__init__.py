@@ -58,10 +58,11 @@ def create_app(config: dict | None = None) -> Flask:
         max_http_buffer_size=app.config["MAX_EVENT_BYTES"],
     )
 
-    from workshop.views import api, facilitator, participant, projector
+    from workshop.views import api, exports, facilitator, participant, projector
 
     app.register_blueprint(api.bp)
     app.register_blueprint(facilitator.bp)
     app.register_blueprint(participant.bp)
     app.register_blueprint(projector.bp)
+    app.register_blueprint(exports.bp)
     return app

@@ -28,6 +28,8 @@ class Config:
     INTERFACE_LANGUAGES = ("de", "en")
     # Upload limit for catalogue files and JSON imports.
     MAX_CONTENT_LENGTH = 4 * 1024 * 1024
+    # A session's JSON backup for POST /api/sessions/import (several hundred participants).
+    MAX_IMPORT_BYTES = 64 * 1024 * 1024
     # Tallies, results and idea lists go out at most this often per session (seconds),
     # however fast votes arrive. 0 turns the background sender off (tests flush by hand).
     LIVE_FLUSH_INTERVAL = 0.3

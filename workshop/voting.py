@@ -111,7 +111,8 @@ def normalise_join_code(text: str) -> str:
     return re.sub(r"[\s-]", "", text or "").upper()
 
 
-def _new_join_code(session: Session) -> str:
+def new_join_code(session: Session) -> str:
+    """A join code no live session uses."""
     live = set(session.scalars(
         select(WorkshopSession.join_code).where(WorkshopSession.ended_at.is_(None))
     ))
@@ -351,7 +352,7 @@ def create_session(session: Session, spec: Any) -> CreatedSession:
         catalogue_id=catalogue["id"],
         catalogue=catalogue,
         languages=languages,
-        join_code=_new_join_code(session),
+        join_code=new_join_code(session),
         facilitator_token_hash=hash_token(facilitator_token),
         projector_token_hash=hash_token(projector_token),
     )
@@ -542,9 +543,12 @@ def submit_idea(session: Session, workshop: WorkshopSession, participant: Partic
     rnd = _open_round(session, workshop, round_id, participant)
     if rnd.kind != "ideas":
         raise Invalid("this round takes votes, not ideas", code="wrong_kind")
-    if not isinstance(text, str) or not " ".join(text.split()):
+    if not isinstance(text, str):
         raise Invalid("write a few words", code="idea_empty")
-    text = " ".join(text.split())
+    # Control characters have no place on a projector or in a spreadsheet.
+    text = " ".join("".join(c for c in text if c.isprintable() or c.isspace()).split())
+    if not text:
+        raise Invalid("write a few words", code="idea_empty")
     if len(text) > MAX_IDEA_LENGTH:
         raise Invalid(f"at most {MAX_IDEA_LENGTH} characters", code="idea_too_long")
     mine = session.scalar(select(func.count()).select_from(Idea).where(

@@ -1,6 +1,6 @@
 """Blueprints, one per audience, and the little they share: credentials and links."""
 
-from flask import current_app, request, url_for
+from flask import current_app, jsonify, request, url_for
 
 FACILITATOR_COOKIE = "facilitator_{}"
 PROJECTOR_COOKIE = "projector_{}"
@@ -37,3 +37,16 @@ def session_links(workshop_id: str, join_code: str, facilitator_token: str,
         "join": external_url("participant.join_code", code=join_code),
         "summary": external_url("facilitator.summary", session_id=workshop_id),
     }
+
+
+def created_answer(created, state: dict) -> tuple:
+    """The 201 answer for a new session (created or imported): its state, tokens and links."""
+    workshop = created.session
+    body = {
+        **state,
+        "facilitator_token": created.facilitator_token,
+        "projector_token": created.projector_token,
+        "links": session_links(workshop.id, workshop.join_code, created.facilitator_token,
+                               created.projector_token),
+    }
+    return jsonify(body), 201

@@ -14,7 +14,7 @@ from workshop.errors import Invalid, WorkshopError
 from workshop.extensions import db
 from workshop.results import MIN_GROUP_VOTERS
 from workshop.state import round_results, session_state
-from workshop.views import FACILITATOR_COOKIE, bearer_or_cookie, session_links
+from workshop.views import FACILITATOR_COOKIE, bearer_or_cookie, created_answer
 
 bp = Blueprint("api", __name__)
 
@@ -85,16 +85,8 @@ def create_session():
     spec = _json_body()
     with db.write() as session:
         created = voting.create_session(session, spec)
-        workshop = created.session
-        state = session_state(workshop)
-    body = {
-        **state,
-        "facilitator_token": created.facilitator_token,
-        "projector_token": created.projector_token,
-        "links": session_links(workshop.id, workshop.join_code, created.facilitator_token,
-                               created.projector_token),
-    }
-    return jsonify(body), 201
+        state = session_state(created.session)
+    return created_answer(created, state)
 
 
 def _authenticated(session, session_id: str, roles=("facilitator",)):

@@ -1,0 +1,654 @@
+"""Data downloads (CSV, XLSX, JSON) opened and read back, and the JSON import on a new server."""
+
+import copy
+import csv
+import io
+import json
+import re
+import zipfile
+from datetime import UTC, datetime
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select
+
+from tests.factories import auth
+from tests.live import Room
+from workshop import create_app
+from workshop.catalogue import builtin_catalogues
+from workshop.extensions import db
+from workshop.models import (
+    Group,
+    Idea,
+    Participant,
+    Round,
+    Upvote,
+    Vote,
+    WorkshopSession,
+)
+
+AGENDA = [
+    {"kind": "rating", "field": "health", "target": "challenges"},
+    {"kind": "dots", "field": "health", "target": "principles", "budget": 5, "max_per_item": 2},
+    {"kind": "ideas", "field": "health"},
+    {"kind": "rating", "field": "housing", "target": "challenges"},  # never opened
+]
+COLUMNS = ["participant", "group", "round", "round_kind", "field", "target", "attempt", "item",
+           "value", "time"]
+PSEUDONYM = re.compile(r"^P-[0-9a-f]{8}$")
+SMALL = "migrant-organisations"  # two members: below the privacy minimum of three
+HYPERLINK = '=HYPERLINK("http://example.org","click")'
+
+
+class Workshop:
+    """A workshop run through the live protocol: 8 phones in 3 groups (one of them with only
+    2 members), a rating round voted twice, a dots round, ideas with upvotes and a hidden idea.
+    `expected` holds every vote that should be stored: (round, attempt, item, value)."""
+
+    def __init__(self, app, client, *, end=True):
+        self.room = room = Room(app, client, agenda=AGENDA)
+        self.client = client
+        self.id = room.created["id"]
+        self.token = room.created["facilitator_token"]
+        self.headers = auth(self.token)
+        rating, dots, ideas, _later = room.rounds
+        groups = ["administration"] * 3 + ["civil-society"] * 3 + [SMALL] * 2
+        self.phones = [room.phone(g, "de" if i % 2 else "en") for i, g in enumerate(groups)]
+        a1, a2, a3, c1, c2, c3, m1, m2 = self.phones
+        self.final: dict[tuple, object] = {}
+
+        room.act("open_round", round=rating)
+        self.vote(a1, 1, "health-c1", 3)
+        self.vote(a1, 1, "health-c1", 4)  # changed: only the last value is kept
+        for phone, values in [
+            (a1, {"health-c2": 5, "health-c3": "cant_judge"}),
+            (a2, {"health-c1": 5, "health-c2": 4, "health-c3": 2}),
+            (a3, {"health-c1": 4, "health-c2": 3}),
+            (c1, {"health-c1": 2, "health-c2": 2, "health-c3": 1}),
+            (c2, {"health-c1": 1, "health-c2": "cant_judge"}),
+            (c3, {"health-c1": 2, "health-c4": 3}),
+            (m1, {"health-c1": 5, "health-c2": 5}),
+            (m2, {"health-c1": 3}),
+        ]:
+            for item, value in values.items():
+                self.vote(phone, 1, item, value)
+        room.act("close_round", round=rating)
+        room.act("reveal_round", round=rating)
+        room.act("reopen_round", round=rating)  # a second vote after discussion
+        for phone, value in [(a1, 3), (a2, 4), (a3, 4), (c1, 3), (c2, 2), (c3, 3), (m1, 4)]:
+            self.vote(phone, 1, "health-c1", value, attempt=2)
+        self.vote(m2, 1, "health-c2", "cant_judge", attempt=2)
+
+        room.act("open_round", round=dots)
+        for phone, points in [
+            (a1, {"health-p1": 2, "health-p2": 2, "health-p3": 1}), (a2, {"health-p1": 2}),
+            (a3, {"health-p1": 1, "health-p2": 1}), (c1, {"health-p2": 2}),
+            (c2, {"health-p1": 1}), (c3, {"health-p3": 2}), (m1, {"health-p1": 2}),
+            (m2, {"health-p2": 1}),
+        ]:
+            for item, value in points.items():
+                self.vote(phone, 2, item, value)
+        self.vote(a2, 2, "health-p4", 1)
+        self.vote(a2, 2, "health-p4", 0)  # taken back: no vote
+
+        room.act("open_round", round=ideas)
+        self.idea_texts = {}
+        first = self.idea(a1, "Mehr Sprachkurse am Abend")
+        formula = self.idea(c1, HYPERLINK)
+        bell = self.idea(m1, "Dolmetscher\x07 im Amt")  # a control character
+        spam = self.idea(a3, "Spam spam spam")
+        for phone, idea in [(a2, first), (c1, first), (m2, first), (a1, formula), (a1, spam),
+                            (c2, bell)]:
+            assert phone.emit("upvote", {"idea": idea}, callback=True)["ok"]
+        room.act("hide_idea", idea=spam)
+        self.hidden = spam
+        room.act("close_round", round=ideas)
+        if end:
+            room.act("end_session")
+
+    def vote(self, phone, number, item, value, attempt=1):
+        rnd = self.room.rounds[number - 1]
+        ack = phone.emit("vote", {"round": rnd, "item": item, "value": value}, callback=True)
+        assert ack["ok"] and ack["attempt"] == attempt, ack
+        key = (number, attempt, id(phone), item)
+        if value == 0 and number == 2:
+            self.final.pop(key, None)
+        else:
+            self.final[key] = value
+
+    def idea(self, phone, text):
+        ack = phone.emit("idea", {"round": self.room.rounds[2], "text": text}, callback=True)
+        assert ack["ok"], ack
+        self.idea_texts[ack["idea"]["id"]] = text
+        return ack["idea"]["id"]
+
+    @property
+    def expected(self):
+        return sorted((n, a, item, str(v)) for (n, a, _p, item), v in self.final.items())
+
+    def download(self, fmt, **params):
+        response = self.client.get(f"/sessions/{self.id}/export.{fmt}", headers=self.headers,
+                                   query_string=params)
+        assert response.status_code == 200, response.get_data(as_text=True)[:500]
+        return response
+
+    def results(self, client=None, session_id=None, token=None):
+        response = (client or self.client).get(
+            f"/api/sessions/{session_id or self.id}/results", headers=auth(token or self.token))
+        assert response.status_code == 200
+        return response.get_json()
+
+
+@pytest.fixture
+def workshop(app, client):
+    return Workshop(app, client)
+
+
+def challenge_text(item, language):
+    field = next(f for f in builtin_catalogues()["whole-comm"]["action_fields"]
+                 if f["id"] == "health")
+    return next(c["text"][language] for c in field["challenges"] if c["id"] == item)
+
+
+def count(model, *where):
+    with db.read() as s:
+        return s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def row_counts():
+    return {m.__name__: count(m) for m in (WorkshopSession, Group, Round, Participant, Vote,
+                                           Idea, Upvote)}
+
+
+def secrets_of_the_session():
+    """Every value that links a participant to a phone, and every token hash."""
+    with db.read() as s:
+        values = set(s.scalars(select(Participant.public_id)))
+        values |= set(s.scalars(select(Participant.token_hash)))
+        values |= set(s.scalars(select(WorkshopSession.facilitator_token_hash)))
+        values |= set(s.scalars(select(WorkshopSession.projector_token_hash)))
+    return values
+
+
+def readable(fmt, data: bytes) -> str:
+    """The export's text: for XLSX every part of the zip."""
+    if fmt == "xlsx":
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            return "\n".join(z.read(name).decode("utf-8") for name in z.namelist())
+    return data.decode("utf-8")
+
+
+def small_group_votes():
+    with db.read() as s:
+        return s.scalar(select(func.count()).select_from(Vote)
+                        .join(Participant, Participant.id == Vote.participant_id)
+                        .join(Group, Group.id == Participant.group_id).where(Group.key == SMALL))
+
+
+# --- Who may download -------------------------------------------------------------------------
+
+def test_downloads_are_the_facilitators(workshop, client):
+    url = f"/sessions/{workshop.id}/export.csv"
+    for headers in ({}, auth("forged"), auth(workshop.room.created["projector_token"])):
+        response = client.get(url, headers=headers)
+        assert response.status_code == 401
+        assert response.get_json()["error"]["code"] == "bad_token"
+    assert client.get("/sessions/nosuchsession/export.csv",
+                      headers=workshop.headers).status_code == 401
+    # The facilitator link's cookie is enough in a browser.
+    client.set_cookie(f"facilitator_{workshop.id}", workshop.token)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize("fmt", ["docx", "exe", "CSV", "csv.zip"])
+def test_unknown_format_is_404(workshop, client, fmt):
+    response = client.get(f"/sessions/{workshop.id}/export.{fmt}", headers=workshop.headers)
+    assert response.status_code == 404
+    error = response.get_json()["error"]
+    assert error["code"] == "unknown_format" and "csv" in error["message"]
+
+
+@pytest.mark.parametrize("fmt, mimetype", [
+    ("csv", "text/csv; charset=utf-8"),
+    ("json", "application/json"),
+    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+])
+def test_file_name_and_type(workshop, fmt, mimetype):
+    response = workshop.download(fmt)
+    assert response.headers["Content-Type"] == mimetype
+    assert response.headers["Content-Disposition"] == \
+        f'attachment; filename="integrationsworkshop-erfurt-2026-03-14.{fmt}"'
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "xlsx"])
+def test_no_public_id_or_token_in_any_export(workshop, fmt):
+    text = readable(fmt, workshop.download(fmt).data)
+    created = workshop.room.created
+    for value in secrets_of_the_session() | {created["facilitator_token"],
+                                             created["projector_token"],
+                                             created["join_code"]}:
+        assert value not in text
+    for phone in workshop.phones:
+        assert phone.token not in text
+    assert "P-" in text
+
+
+# --- CSV ------------------------------------------------------------------------------------------
+
+def test_csv_has_one_row_per_vote(workshop):
+    body = workshop.download("csv").data.decode("utf-8")
+    reader = csv.DictReader(io.StringIO(body))
+    rows = list(reader)
+    assert reader.fieldnames == COLUMNS
+    assert len(rows) == count(Vote) == len(workshop.expected)
+    assert sorted((int(r["round"]), int(r["attempt"]), r["item"], r["value"])
+                  for r in rows) == workshop.expected
+    first = next(r for r in rows if r["round"] == "1")
+    assert (first["round_kind"], first["field"], first["target"]) == \
+        ("rating", "health", "challenges")
+    assert {r["round_kind"] for r in rows if r["round"] == "2"} == {"dots"}
+    assert "cant_judge" in {r["value"] for r in rows}
+    for row in rows:
+        assert PSEUDONYM.match(row["participant"]), row
+        assert row["time"].endswith("Z")
+        moment = datetime.fromisoformat(row["time"])
+        assert moment.tzinfo == UTC and abs(datetime.now(UTC) - moment).total_seconds() < 600
+    assert len({r["participant"] for r in rows}) == 8
+    # The two members of the small group: their votes have no group, but are all there.
+    assert {r["group"] for r in rows} == {"administration", "civil-society", ""}
+    assert sum(1 for r in rows if r["group"] == "") == small_group_votes() > 0
+    # Stable pseudonyms: the same rows in a second download.
+    assert workshop.download("csv").data.decode("utf-8") == body
+
+
+def test_csv_of_a_session_without_votes_is_a_header(app, client):
+    room = Room(app, client)
+    response = client.get(f"/sessions/{room.created['id']}/export.csv",
+                          headers=auth(room.created["facilitator_token"]))
+    assert response.data.decode("utf-8") == ",".join(COLUMNS) + "\n"
+
+
+# --- XLSX -----------------------------------------------------------------------------------------
+
+def open_workbook(data):
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def table(sheet):
+    rows = list(sheet.iter_rows())
+    header = [c.value for c in rows[0]]
+    return header, [dict(zip(header, row, strict=False)) for row in rows[1:]]
+
+
+def test_xlsx_sheets_and_layout(workshop):
+    book = open_workbook(workshop.download("xlsx", lang="en").data)
+    assert book.sheetnames == ["About", "R1 Rating Health", "R2 Dots Health", "R3 Ideas Health",
+                               "Votes", "Ideas"]  # the pending round 4 has no sheet
+    assert all(len(name) <= 31 for name in book.sheetnames)
+    assert book["R1 Rating Health"].freeze_panes == "D2"
+    assert book["Votes"].freeze_panes == "A2" and book["Ideas"].freeze_panes == "A2"
+    assert book["R1 Rating Health"].column_dimensions["C"].width > 30  # the item texts
+    about = {row[0].value: row[1].value for row in book["About"].iter_rows() if row[0].value}
+    assert about["Title"] == "Integrationsworkshop Erfurt" and about["Place"] == "Rathaus Erfurt"
+    assert about["Participants"] == 8
+    assert "fewer than 3" in about["Privacy"]
+    rounds = [row for row in book["About"].iter_rows(values_only=True) if row[0] in (1, 2, 3, 4)]
+    assert [r[5] for r in rounds] == ["closed", "closed", "closed", "pending"]
+    groups = {row[0]: row[2] for row in book["About"].iter_rows(values_only=True)
+              if row[0] in ("administration", "civil-society", SMALL)}
+    assert groups == {"administration": 3, "civil-society": 3, SMALL: 2}
+
+
+def test_xlsx_round_figures_match_the_results_api(workshop):
+    results = workshop.results()["rounds"]
+    book = open_workbook(workshop.download("xlsx", lang="en").data)
+    header, rows = table(book["R1 Rating Health"])
+    assert header[:6] == ["Attempt", "Item", "Text", "Votes", "Mean", "Median"]
+    assert "Administration: Mean" in header and "Migrant organisations: Mean" in header
+    by_key = {(r["Attempt"].value, r["Item"].value): r for r in rows}
+    assert len(rows) == 2 * 4  # every item, in both attempts
+    for attempt, computed in [(1, results[0]["attempts"][0]), (2, results[0])]:
+        for item in computed["items"]:
+            row = by_key[(attempt, item["id"])]
+            if item["mean"] is None:
+                assert row["Mean"].value is None
+                continue
+            assert row["Mean"].data_type == "n" and row["Mean"].value == item["mean"]
+            assert row["Votes"].value == item["votes"]
+            assert row["Can't judge"].value == item["cant_judge"]
+            assert row["Consensus"].value == item["consensus"]
+    c1 = by_key[(2, "health-c1")]
+    assert c1["Mean"].value == pytest.approx((3 + 4 + 4 + 3 + 2 + 3 + 4) / 7, abs=0.005)
+    assert c1["Text"].value == challenge_text("health-c1", "en")
+    assert isinstance(c1["Administration: Mean"].value, float)
+    assert c1["Administration: Mean"].value == pytest.approx(11 / 3, abs=0.005)
+    # One voter of the small group: never a number, in every group column.
+    for column in ("Votes", "Mean", "Median"):
+        assert c1[f"Migrant organisations: {column}"].value == "too few to show"
+    assert by_key[(1, "health-c3")]["Civil society: Mean"].value == "too few to show"
+
+    header, rows = table(book["R2 Dots Health"])
+    assert header[:5] == ["Attempt", "Item", "Text", "Points", "Givers"]
+    dots = {r["Item"].value: r for r in rows}
+    assert dots["health-p1"]["Points"].value == 2 + 2 + 1 + 1 + 2 == results[1]["items"][0][
+        "points"]
+    assert dots["health-p1"]["Givers"].data_type == "n" and dots["health-p1"]["Givers"].value == 5
+    assert dots["health-p1"]["Administration: Points"].value == 5
+    assert dots["health-p1"]["Civil society: Points"].value == "too few to show"
+
+
+def test_xlsx_votes_and_ideas(workshop):
+    book = open_workbook(workshop.download("xlsx", lang="en").data)
+    header, votes = table(book["Votes"])
+    assert header == [*COLUMNS[:-1], "time (UTC)"]
+    assert len(votes) == count(Vote)
+    assert all(PSEUDONYM.match(v["participant"].value) for v in votes)
+    assert all(v["round"].data_type == "n" and v["attempt"].data_type == "n" for v in votes)
+    assert sum(1 for v in votes if v["group"].value is None) == small_group_votes()
+    assert all(isinstance(v["time (UTC)"].value, datetime) for v in votes)
+    values = [v["value"].value for v in votes]
+    assert "cant_judge" in values and 5 in values
+
+    header, ideas = table(book["Ideas"])
+    assert header == ["Round", "Attempt", "Text", "Upvotes", "Hidden"]
+    shown = {r["Text"].value: (r["Upvotes"].value, r["Hidden"].value) for r in ideas}
+    assert shown == {"Mehr Sprachkurse am Abend": (3, False), HYPERLINK: (1, False),
+                     "Dolmetscher im Amt": (1, False), "Spam spam spam": (1, True)}
+    formula_cell = next(r["Text"] for r in ideas if r["Text"].value == HYPERLINK)
+    assert formula_cell.data_type == "s"  # text, never a formula
+    header, round_ideas = table(book["R3 Ideas Health"])
+    assert len(round_ideas) == 4 and round_ideas[0]["Text"].value == "Mehr Sprachkurse am Abend"
+
+
+def test_xlsx_in_the_sessions_other_language(workshop):
+    book = open_workbook(workshop.download("xlsx", lang="de").data)
+    assert book.sheetnames[0] == "Info" and "R1 Bewertung Gesundheit" in book.sheetnames
+    header, rows = table(book["R1 Bewertung Gesundheit"])
+    row = next(r for r in rows if r["Punkt"].value == "health-c1" and r["Durchgang"].value == 2)
+    assert row["Migrantische Organisationen: Mittelwert"].value == "zu wenige zum Anzeigen"
+
+
+# --- JSON and import --------------------------------------------------------------------------
+
+def normalise(results):
+    """Results with database ids replaced: rounds by their agenda place, ideas dropped to text."""
+    numbers = {r["id"]: n for n, r in enumerate(results["rounds"], start=1)}
+
+    def clean(value):
+        if isinstance(value, dict):
+            out = {}
+            for key, item in value.items():
+                if key in ("id", "round") and isinstance(item, int) and item in numbers \
+                        and "kind" in value:
+                    out[key] = numbers[item]
+                elif key == "ideas" or key == "items" and value.get("kind") == "ideas":
+                    out[key] = [{k: v for k, v in idea.items() if k != "id"} for idea in item]
+                else:
+                    out[key] = clean(item)
+            return out
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    return {k: clean(v) for k, v in results.items() if k != "session"}
+
+
+def test_json_export_is_the_whole_session(workshop):
+    doc = json.loads(workshop.download("json").data)
+    assert doc["format"] == "workshop-session" and doc["format_version"] == 1
+    assert doc["session"]["title"] == "Integrationsworkshop Erfurt"
+    assert doc["session"]["ended_at"].endswith("Z")
+    assert doc["catalogue"]["id"] == "whole-comm" and doc["catalogue"]["action_fields"]
+    assert [g["id"] for g in doc["groups"]] == ["administration", "civil-society", SMALL]
+    assert [(r["number"], r["kind"], r["state"], r["attempt"]) for r in doc["rounds"]] == [
+        (1, "rating", "closed", 2), (2, "dots", "closed", 1), (3, "ideas", "closed", 1),
+        (4, "rating", "pending", 1)]
+    assert doc["rounds"][0]["items"][0]["text"]["en"]
+    assert len(doc["participants"]) == 8
+    assert all(PSEUDONYM.match(p["id"]) for p in doc["participants"])
+    # The backup keeps every group, also the small one: the results must come out the same.
+    assert sum(p["group"] == SMALL for p in doc["participants"]) == 2
+    assert sorted((v["round"], v["attempt"], v["item"], str(v["value"]))
+                  for v in doc["votes"]) == workshop.expected
+    assert {i["text"]: i["hidden"] for i in doc["ideas"]}["Spam spam spam"] is True
+    assert len(doc["upvotes"]) == 6
+    pseudonyms = {p["id"] for p in doc["participants"]}
+    assert {i["author"] for i in doc["ideas"]} <= pseudonyms
+    csv_people = {r["participant"] for r in csv.DictReader(
+        io.StringIO(workshop.download("csv").data.decode()))}
+    assert csv_people <= pseudonyms  # the same pseudonyms in every format
+
+
+def import_(client, body, **kwargs):
+    data = body if isinstance(body, bytes | str) else json.dumps(body)
+    return client.post("/api/sessions/import", data=data,
+                       content_type=kwargs.pop("content_type", "application/json"), **kwargs)
+
+
+def test_import_re_creates_the_session_with_identical_results(workshop, client):
+    exported = workshop.download("json").data
+    before = workshop.results()
+    response = import_(client, exported)
+    assert response.status_code == 201, response.get_json()
+    created = response.get_json()
+    assert set(created) >= {"id", "join_code", "facilitator_token", "projector_token", "links"}
+    assert created["id"] != workshop.id and created["join_code"] != workshop.room.created[
+        "join_code"]
+    assert set(created["links"]) == {"facilitator", "projector", "join", "summary"}
+    assert created["ended"] is True and created["title"] == "Integrationsworkshop Erfurt"
+    after = workshop.results(session_id=created["id"], token=created["facilitator_token"])
+    assert normalise(after) == normalise(before)
+    assert after["rounds"][0]["items"][0]["mean"] is not None  # not trivially equal
+    # Exporting the copy gives the same document, but for ids, pseudonyms and export time.
+    again = client.get(f"/sessions/{created['id']}/export.json",
+                       headers=auth(created["facilitator_token"])).get_json()
+    original = json.loads(exported)
+    rename = {a["id"]: b["id"] for a, b in zip(original["participants"], again["participants"],
+                                               strict=True)}
+    assert set(rename) != set(rename.values())
+    text = json.dumps({k: v for k, v in original.items() if k not in ("exported_at",)})
+    for old, new in rename.items():
+        text = text.replace(old, new)
+    expected = json.loads(text)
+    expected["session"]["id"] = again["session"]["id"]
+    del again["exported_at"]
+    assert again == expected
+    # The projector token of the copy works; the original's tokens do not open the copy.
+    assert client.get(f"/api/sessions/{created['id']}",
+                      headers=auth(created["projector_token"])).status_code == 200
+    assert client.get(f"/api/sessions/{created['id']}",
+                      headers=workshop.headers).status_code == 401
+
+
+def test_import_on_a_fresh_server(workshop, tmp_path):
+    exported = workshop.download("json").data
+    before = normalise(workshop.results())
+    fresh = create_app({"DATA_DIR": str(tmp_path / "elsewhere"), "ASYNC_MODE": "threading",
+                        "TESTING": True, "LIVE_FLUSH_INTERVAL": 0})
+    other = fresh.test_client()
+    assert count(WorkshopSession) == 0
+    response = import_(other, exported)
+    assert response.status_code == 201, response.get_json()
+    created = response.get_json()
+    after = workshop.results(client=other, session_id=created["id"],
+                             token=created["facilitator_token"])
+    assert normalise(after) == before
+    assert row_counts() == {"WorkshopSession": 1, "Group": 3, "Round": 4, "Participant": 8,
+                            "Vote": len(workshop.expected), "Idea": 4, "Upvote": 6}
+    xlsx = other.get(f"/sessions/{created['id']}/export.xlsx?lang=en",
+                     headers=auth(created["facilitator_token"]))
+    assert xlsx.status_code == 200 and "Votes" in open_workbook(xlsx.data).sheetnames
+
+
+def test_imported_running_session_is_an_ended_archive(app, client):
+    running = Workshop(app, client, end=False)
+    room = running.room
+    room.act("reopen_round", round=room.rounds[1])  # still open when exported
+    doc = json.loads(running.download("json").data)
+    assert doc["session"]["ended_at"] is None and doc["rounds"][1]["state"] == "open"
+    response = import_(client, doc)
+    assert response.status_code == 201, response.get_json()
+    created = response.get_json()
+    assert created["ended"] is True
+    assert [r["state"] for r in created["rounds"]] == ["closed", "closed", "closed", "pending"]
+    assert created["rounds"][1]["attempt"] == 2
+    # Nobody can join or vote in the archive; the facilitator can still reveal results.
+    assert not room.connect(join_code=created["join_code"]).is_connected()
+    facilitator = room.connect(session=created["id"],
+                               facilitator_token=created["facilitator_token"])
+    assert facilitator.is_connected()
+    ack = facilitator.emit("reveal_round", {"round": created["rounds"][1]["id"]}, callback=True)
+    assert ack["ok"], ack
+
+
+def test_import_accepts_a_file_upload(workshop, client):
+    exported = workshop.download("json").data
+    response = client.post("/api/sessions/import",
+                           data={"file": (io.BytesIO(exported), "workshop.json")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 201, response.get_json()
+
+
+def _vote(doc, **match):
+    return next(v for v in doc["votes"] if all(v[k] == val for k, val in match.items()))
+
+
+def _index(doc, key, **match):
+    return next(i for i, v in enumerate(doc[key]) if all(v[k] == val for k, val in match.items()))
+
+
+def _bad_imports(doc):
+    """(what is wrong, where the answer must point, the broken document)."""
+    p = doc["participants"]
+    rating = _index(doc, "votes", round=1)
+    dots = _index(doc, "votes", round=2)
+    own_idea_author = doc["ideas"][0]["author"]
+    cases = []
+
+    def case(name, where, change):
+        broken = copy.deepcopy(doc)
+        change(broken)
+        cases.append((name, where, broken))
+
+    case("wrong format", "format", lambda d: d.update(format="workshop-catalogue"))
+    case("newer version", "format_version", lambda d: d.update(format_version=2))
+    case("version as text", "format_version", lambda d: d.update(format_version="1"))
+    case("no votes", "votes", lambda d: d.pop("votes"))
+    case("unknown key", "(document)", lambda d: d.update(comments=[]))
+    case("no title", "session.title", lambda d: d["session"].pop("title"))
+    case("empty title", "session.title", lambda d: d["session"].update(title="  "))
+    case("bad date", "session.date", lambda d: d["session"].update(date="14.03.2026"))
+    case("bad time", "session.created_at", lambda d: d["session"].update(created_at="soon"))
+    case("language not in catalogue", "session.languages",
+         lambda d: d["session"].update(languages=["de", "fr"]))
+    case("broken catalogue", "catalogue.action_fields",
+         lambda d: d["catalogue"].pop("action_fields"))
+    case("same group twice", "groups", lambda d: d["groups"].append(d["groups"][0]))
+    case("no groups", "groups", lambda d: d.update(groups=[]))
+    case("round kind", "rounds[0].kind", lambda d: d["rounds"][0].update(kind="poll"))
+    case("round numbers", "rounds[1].number", lambda d: d["rounds"][1].update(number=7))
+    case("foreign item", "rounds[0].items[0].id",
+         lambda d: d["rounds"][0]["items"][0].update(id="housing-c1"))
+    case("dots without budget", "rounds[1].budget", lambda d: d["rounds"][1].update(budget=None))
+    case("participant in no group", "participants[0].group",
+         lambda d: d["participants"][0].update(group="bosses"))
+    case("same pseudonym twice", "participants[1].id",
+         lambda d: d["participants"][1].update(id=p[0]["id"]))
+    case("vote in unknown round", f"votes[{rating}].round",
+         lambda d: d["votes"][rating].update(round=99))
+    case("vote in an ideas round", f"votes[{rating}].round",
+         lambda d: d["votes"][rating].update(round=3))
+    case("vote in a pending round", f"votes[{rating}].round",
+         lambda d: d["votes"][rating].update(round=4))
+    case("vote in a later attempt", f"votes[{dots}].attempt",
+         lambda d: d["votes"][dots].update(attempt=2))
+    case("unknown item", f"votes[{rating}].item",
+         lambda d: d["votes"][rating].update(item="health-c99"))
+    case("unknown participant", f"votes[{rating}].participant",
+         lambda d: d["votes"][rating].update(participant="P-00000000"))
+    case("participant as a list", f"votes[{rating}].participant",
+         lambda d: d["votes"][rating].update(participant=["P-0"]))
+    for value in (0, 6, -1, 3.5, "3", True, None, "cant judge"):
+        case(f"rating {value!r}", f"votes[{rating}].value",
+             lambda d, value=value: d["votes"][rating].update(value=value))
+    for value in (3, 0, "cant_judge"):
+        case(f"dots {value!r}", f"votes[{dots}].value",
+             lambda d, value=value: d["votes"][dots].update(value=value))
+    case("a vote twice", f"votes[{len(doc['votes'])}]",
+         lambda d: d["votes"].append(copy.deepcopy(d["votes"][rating])))
+    greedy = _vote(doc, round=2, item="health-p1", value=2)["participant"]
+    case("over budget", f"votes[{len(doc['votes'])}].value", lambda d: d["votes"].append(
+        {**_vote(d, round=2, participant=greedy), "item": "health-p9", "value": 2}))
+    case("vote missing a key", f"votes[{rating}].created_at",
+         lambda d: d["votes"][rating].pop("created_at"))
+    case("idea by a stranger", "ideas[0].author",
+         lambda d: d["ideas"][0].update(author="P-ffffffff"))
+    case("idea in a rating round", "ideas[0].round", lambda d: d["ideas"][0].update(round=1))
+    case("idea too long", "ideas[0].text", lambda d: d["ideas"][0].update(text="x" * 281))
+    case("upvote of no idea", "upvotes[0].idea", lambda d: d["upvotes"][0].update(idea=999))
+    case("own idea upvoted", "upvotes[0].participant", lambda d: d["upvotes"][0].update(
+        idea=doc["ideas"][0]["id"], participant=own_idea_author))
+    case("upvote twice", f"upvotes[{len(doc['upvotes'])}]",
+         lambda d: d["upvotes"].append(dict(d["upvotes"][0])))
+    case("current round", "session.current_round",
+         lambda d: d["session"].update(current_round=9))
+    return cases
+
+
+def test_malformed_imports_are_refused_and_write_nothing(workshop, client):
+    doc = json.loads(workshop.download("json").data)
+    counts = row_counts()
+    assert import_(client, doc).status_code == 201  # the untouched document imports
+    counts_after_one = row_counts()
+    assert counts_after_one["WorkshopSession"] == counts["WorkshopSession"] + 1
+    for name, where, broken in _bad_imports(doc):
+        response = import_(client, broken)
+        assert response.status_code == 400, (name, response.get_json())
+        error = response.get_json()["error"]
+        assert error["code"] == "invalid_import", (name, error)
+        assert where in [p["field"] for p in error["problems"]], (name, error)
+        assert error["message"].startswith("the session was not imported: "), name
+    assert row_counts() == counts_after_one
+
+
+@pytest.mark.parametrize("body", [b"", b"not json", b"[1, 2]", b'"text"', b"\xff\xfe",
+                                  b'{"format": "workshop-session", "format_version": NaN}'])
+def test_import_of_something_else(client, body):
+    counts = row_counts()
+    response = import_(client, body)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] in ("invalid_json", "invalid_import")
+    assert row_counts() == counts
+
+
+def test_import_failing_half_way_leaves_nothing(workshop, client, monkeypatch):
+    exported = workshop.download("json").data
+    counts = row_counts()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is full")
+
+    # Fails after every row was added, inside the one transaction.
+    monkeypatch.setattr("workshop.views.exports.session_state", broken)
+    with pytest.raises(RuntimeError):
+        import_(client, exported)
+    assert row_counts() == counts
+
+
+def test_import_larger_than_the_upload_limit_is_413(app, client):
+    app.config["MAX_IMPORT_BYTES"] = 1000
+    counts = row_counts()
+    response = import_(client, b"{" + b" " * 2000 + b"}")
+    assert response.status_code == 413
+    assert response.get_json()["error"]["code"] == "request_entity_too_large"
+    assert row_counts() == counts
+
+
+def test_import_may_be_larger_than_other_uploads(app, client):
+    """A backup of a big conference exceeds the catalogue limit but not the import limit."""
+    app.config["MAX_CONTENT_LENGTH"] = 1000
+    response = import_(client, b"{" + b" " * 2000 + b"}")
+    assert response.status_code == 400  # read and refused for what it is, not for its size
+    assert response.get_json()["error"]["code"] != "request_entity_too_large"

@@ -1,0 +1,46 @@
+"""Results written to disk when a session ends, so organisers find them without the server."""
+
+import logging
+import os
+from pathlib import Path
+
+from workshop.exports import Context, exporter, filename
+from workshop.extensions import db
+from workshop.models import WorkshopSession
+
+log = logging.getLogger(__name__)
+
+
+def write(data_dir: str, session_id: str, secret_key: str) -> list[Path]:
+    """The JSON export and a PDF report per session language, in <data dir>/<session id>/."""
+    outputs: list[tuple[str, bytes]] = []
+    with db.read() as session:
+        workshop = session.get(WorkshopSession, session_id)
+        if workshop is None:
+            return []
+        outputs.append((filename(workshop, "json"),
+                        exporter("json")(Context(session, workshop, workshop.languages[0],
+                                                 secret_key)).content))
+        stem = filename(workshop, "pdf").removesuffix(".pdf")
+        for language in workshop.languages:
+            report = exporter("pdf")(Context(session, workshop, language, secret_key))
+            outputs.append((f"{stem}-{language}.pdf", report.content))
+    folder = Path(data_dir) / session_id
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, content in outputs:
+        path = folder / name
+        partial = path.with_name(path.name + ".part")
+        partial.write_bytes(content)
+        os.replace(partial, path)  # a reader never sees half a file
+        written.append(path)
+    return written
+
+
+def write_quietly(data_dir: str, session_id: str, secret_key: str) -> None:
+    """For a background task: the downloads still work if the disk write fails."""
+    try:
+        paths = write(data_dir, session_id, secret_key)
+        log.info("saved results of %s: %s", session_id, ", ".join(p.name for p in paths))
+    except Exception:
+        log.exception("could not save the results of session %s", session_id)

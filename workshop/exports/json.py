@@ -1,0 +1,641 @@
+"""JSON export, the complete backup of a session, and its import on another server.
+
+The document (format "workshop-session", format_version 1) holds everything that makes the
+results: metadata, the catalogue snapshot, groups, rounds, pseudonymous participants, every
+vote of every attempt, ideas and upvotes. It carries no token, join code or `public_id`.
+
+`parse()` checks a document completely, without the database, and returns a plan;
+`create()` writes the plan in the caller's one transaction. An imported session is ended
+(an archive: viewable, revealable, never voted into) and gets a new id, join code and tokens.
+"""
+
+import json
+import re
+import secrets
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from workshop import voting
+from workshop.catalogue import loader
+from workshop.errors import Invalid
+from workshop.exports import Context, Export, iso, utc, vote_value
+from workshop.models import (
+    ROUND_KINDS,
+    ROUND_STATES,
+    Group,
+    Idea,
+    Participant,
+    Round,
+    Upvote,
+    Vote,
+    WorkshopSession,
+    utcnow,
+)
+from workshop.results import CANT_JUDGE
+
+FORMAT = "workshop-session"
+FORMAT_VERSION = 1
+MIMETYPE = "application/json"
+MAX_PROBLEMS = 50  # enough to fix a file; a broken 5 MB file must not make a 5 MB answer
+
+TOP_KEYS = ("format", "format_version", "exported_at", "session", "catalogue", "groups",
+            "rounds", "participants", "votes", "ideas", "upvotes")
+SESSION_KEYS = ("id", "title", "place", "date", "catalogue_id", "languages", "created_at",
+                "ended_at", "current_round")
+ROUND_KEYS = ("number", "kind", "field", "target", "question", "items", "budget",
+              "max_per_item", "state", "revealed", "attempt", "opened_at", "closed_at")
+PARTICIPANT_KEYS = ("id", "group", "language", "joined_at")
+VOTE_KEYS = ("round", "attempt", "participant", "item", "value", "created_at", "updated_at")
+IDEA_KEYS = ("id", "round", "attempt", "author", "text", "hidden", "created_at")
+UPVOTE_KEYS = ("idea", "participant", "created_at")
+GROUP_KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
+
+
+# --- Export -------------------------------------------------------------------------------------
+
+def export(ctx: Context) -> Export:
+    return Export(dumps(document(ctx)).encode("utf-8"), MIMETYPE)
+
+
+def document(ctx: Context) -> dict[str, Any]:
+    workshop = ctx.workshop
+    numbers = {r.id: ctx.round_number(r) for r in workshop.rounds}
+    who = ctx.pseudonym
+    idea_rows = list(ctx.session.scalars(
+        select(Idea).join(Round, Round.id == Idea.round_id)
+        .where(Round.session_id == workshop.id)))
+    idea_rows.sort(key=lambda i: (numbers[i.round_id], i.attempt, utc(i.created_at), i.id))
+    idea_numbers = {idea.id: n for n, idea in enumerate(idea_rows, start=1)}
+    upvote_rows = sorted(ctx.session.scalars(
+        select(Upvote).join(Idea, Idea.id == Upvote.idea_id)
+        .join(Round, Round.id == Idea.round_id).where(Round.session_id == workshop.id)),
+        key=lambda u: (idea_numbers[u.idea_id], utc(u.created_at), u.id))
+    kinds = {r.id: r.kind for r in workshop.rounds}
+    return {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "exported_at": iso(utcnow()),
+        "session": {
+            "id": workshop.id,  # on the exporting server; an import gets a new one
+            "title": workshop.title,
+            "place": workshop.place,
+            "date": workshop.date,
+            "catalogue_id": workshop.catalogue_id,
+            "languages": workshop.languages,
+            "created_at": iso(workshop.created_at),
+            "ended_at": iso(workshop.ended_at),
+            "current_round": numbers.get(workshop.current_round_id),
+        },
+        "catalogue": workshop.catalogue,
+        "groups": [{"id": g.key, "name": g.name} for g in workshop.groups],
+        "rounds": [{
+            "number": numbers[r.id], "kind": r.kind, "field": r.field, "target": r.target,
+            "question": r.question, "items": r.items, "budget": r.budget,
+            "max_per_item": r.max_per_item, "state": r.state, "revealed": r.revealed,
+            "attempt": r.attempt, "opened_at": iso(r.opened_at), "closed_at": iso(r.closed_at),
+        } for r in workshop.rounds],
+        "participants": [{
+            "id": who[p.id], "group": ctx.group_key[p.id], "language": p.language,
+            "joined_at": iso(p.joined_at),
+        } for p in ctx.participants],
+        "votes": [{
+            "round": numbers[v.round_id], "attempt": v.attempt,
+            "participant": who[v.participant_id], "item": v.item_id,
+            "value": vote_value(kinds[v.round_id], v.value),
+            "created_at": iso(v.created_at), "updated_at": iso(v.updated_at),
+        } for v in ctx.votes],
+        "ideas": [{
+            "id": idea_numbers[i.id], "round": numbers[i.round_id], "attempt": i.attempt,
+            "author": who[i.participant_id], "text": i.text, "hidden": i.hidden,
+            "created_at": iso(i.created_at),
+        } for i in idea_rows],
+        "upvotes": [{
+            "idea": idea_numbers[u.idea_id], "participant": who[u.participant_id],
+            "created_at": iso(u.created_at),
+        } for u in upvote_rows],
+    }
+
+
+def dumps(doc: dict[str, Any]) -> str:
+    """Valid JSON, one record per line: readable and diffable, yet small for big sessions."""
+    def compact(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+    lines = []
+    for key, value in doc.items():
+        if isinstance(value, list) and value and isinstance(value[0], dict):
+            records = ",\n".join("  " + compact(record) for record in value)
+            lines.append(f"{compact(key)}: [\n{records}\n]")
+        else:
+            lines.append(f"{compact(key)}: {compact(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}\n"
+
+
+# --- Import: check everything first ---------------------------------------------------------
+
+class _Problems:
+    def __init__(self) -> None:
+        self.items: list[dict[str, str]] = []
+
+    def add(self, where: str, message: str) -> None:
+        if len(self.items) < MAX_PROBLEMS:
+            self.items.append({"field": where, "message": message})
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            first = self.items[0]
+            more = len(self.items) - 1
+            suffix = f" (and {more}{'+' if len(self.items) == MAX_PROBLEMS else ''} more)" \
+                if more else ""
+            raise Invalid(f"the session was not imported: {first['field']}: "
+                          f"{first['message']}{suffix}", code="invalid_import",
+                          problems=self.items)
+
+
+@dataclass
+class Plan:
+    """A checked document, ready to write: plain values, references by number and pseudonym."""
+
+    session: dict[str, Any]
+    catalogue: dict[str, Any]
+    groups: list[dict[str, Any]]
+    rounds: list[dict[str, Any]]
+    participants: list[dict[str, Any]]
+    votes: list[dict[str, Any]] = field(default_factory=list)
+    ideas: list[dict[str, Any]] = field(default_factory=list)
+    upvotes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _among(value: Any, known: Any) -> bool:
+    """`value in known` for a text; False (not TypeError) for a list or an object."""
+    return isinstance(value, str) and value in known
+
+
+def _is_date(value: Any) -> bool:
+    if value == "":
+        return True
+    if not isinstance(value, str) or len(value) != 10:
+        return False
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+class _Checker:
+    def __init__(self) -> None:
+        self.problems = _Problems()
+
+    def add(self, where: str, message: str) -> None:
+        self.problems.add(where, message)
+
+    def record(self, value: Any, where: str, keys: tuple[str, ...],
+               optional: tuple[str, ...] = ()) -> bool:
+        """An object with exactly these keys (and maybe the optional ones)."""
+        if not isinstance(value, dict):
+            self.add(where, "must be an object")
+            return False
+        missing = [k for k in keys if k not in value and k not in optional]
+        for key in missing:
+            self.add(f"{where}.{key}" if where else key, "is missing")
+        unknown = sorted(set(value) - set(keys))
+        if unknown:
+            self.add(where or "(document)", "unknown key(s): " + ", ".join(unknown))
+        return not missing and not unknown
+
+    def records(self, value: Any, where: str, low: int = 0, high: int | None = None) -> list:
+        if not isinstance(value, list):
+            self.add(where, "must be a list")
+            return []
+        if len(value) < low or (high is not None and len(value) > high):
+            self.add(where, f"must have {low} to {high} entries" if high
+                     else f"must have at least {low} entries")
+        return value
+
+    def text(self, value: Any, where: str, high: int, *, empty: bool = False) -> str | None:
+        if not isinstance(value, str) or len(value) > high or (not empty and not value.strip()):
+            self.add(where, f"must be a text of {0 if empty else 1} to {high} characters")
+            return None
+        return value
+
+    def texts(self, value: Any, where: str, languages: list[str]) -> Any:
+        """A text, or {language: text} with a text in each of the session's languages."""
+        if isinstance(value, str) and value.strip():
+            return value
+        if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str)
+                                           for k, v in value.items()):
+            missing = [lang for lang in languages if not value.get(lang, "").strip()]
+            if not missing:
+                return value
+            self.add(where, "needs a text in " + ", ".join(missing))
+            return None
+        self.add(where, "must be a text or an object of language to text")
+        return None
+
+    def moment(self, value: Any, where: str, *, optional: bool = False) -> datetime | None:
+        if value is None and optional:
+            return None
+        if isinstance(value, str):
+            try:
+                return utc(datetime.fromisoformat(value))
+            except ValueError:
+                pass
+        self.add(where, "must be a date and time such as 2026-03-14T09:30:00Z"
+                 + (", or null" if optional else ""))
+        return None
+
+    def whole(self, value: Any, where: str, low: int, high: int) -> int | None:
+        if not _is_int(value) or not low <= value <= high:
+            self.add(where, f"must be a whole number from {low} to {high}")
+            return None
+        return value
+
+
+def parse(doc: Any) -> Plan:
+    """The plan for `create()`, or Invalid (400) naming every problem found."""
+    check = _Checker()
+    if not isinstance(doc, dict):
+        raise Invalid("the session was not imported: send the JSON export of a session "
+                      "(an object)", code="invalid_import")
+    if doc.get("format") != FORMAT:
+        check.add("format", f'must be "{FORMAT}": this is not a session export')
+        check.problems.raise_if_any()
+    if doc.get("format_version") != FORMAT_VERSION:
+        check.add("format_version", f"version {doc.get('format_version')!r} is not supported; "
+                                    f"this server reads version {FORMAT_VERSION}")
+        check.problems.raise_if_any()
+    check.record(doc, "", TOP_KEYS, optional=("exported_at",))
+    check.problems.raise_if_any()
+
+    session, catalogue, groups = _parse_head(check, doc)
+    check.problems.raise_if_any()
+    rounds = _parse_rounds(check, doc["rounds"], catalogue, session["languages"])
+    check.problems.raise_if_any()
+    current = doc["session"]["current_round"]
+    if current is not None and (not _is_int(current) or not 1 <= current <= len(rounds)):
+        check.add("session.current_round", f"must be a round number from 1 to {len(rounds)}, "
+                                           "or null")
+    session["current_round"] = current
+    plan = Plan(session, catalogue, groups, rounds,
+                _parse_participants(check, doc["participants"], groups, session["languages"]))
+    check.problems.raise_if_any()
+    plan.votes = _parse_votes(check, doc["votes"], plan)
+    plan.ideas = _parse_ideas(check, doc["ideas"], plan)
+    check.problems.raise_if_any()
+    plan.upvotes = _parse_upvotes(check, doc["upvotes"], plan)
+    check.problems.raise_if_any()
+    return plan
+
+
+def _parse_head(check: _Checker, doc: dict[str, Any]):
+    meta = doc["session"]
+    session: dict[str, Any] = {}
+    if check.record(meta, "session", SESSION_KEYS, optional=("id",)):
+        session["title"] = check.text(meta["title"], "session.title", voting.MAX_TITLE)
+        session["place"] = check.text(meta["place"], "session.place", voting.MAX_TITLE,
+                                      empty=True)
+        session["date"] = meta["date"]
+        if not _is_date(meta["date"]):
+            check.add("session.date", "must be a date such as 2026-03-14, or empty")
+        session["catalogue_id"] = check.text(meta["catalogue_id"], "session.catalogue_id", 64)
+        languages = meta["languages"]
+        if (not isinstance(languages, list) or not languages
+                or not all(isinstance(x, str) and loader.LANGUAGE_PATTERN.match(x)
+                           for x in languages) or len(set(languages)) != len(languages)):
+            check.add("session.languages", 'must be a list of different languages such as '
+                                           '["de", "en"]')
+            languages = []
+        session["languages"] = languages
+        session["created_at"] = check.moment(meta["created_at"], "session.created_at")
+        session["ended_at"] = check.moment(meta["ended_at"], "session.ended_at", optional=True)
+
+    catalogue = doc["catalogue"]
+    if not isinstance(catalogue, dict):
+        check.add("catalogue", "must be the catalogue object the session used")
+        catalogue = {}
+    else:
+        for problem in loader.validate(catalogue)[:MAX_PROBLEMS]:
+            check.add("catalogue" + ("." + problem.path if problem.path else ""),
+                      problem.message)
+        offered = catalogue.get("languages") or []
+        missing = [lang for lang in session.get("languages", []) if lang not in offered]
+        if missing and isinstance(offered, list):
+            check.add("session.languages", "the catalogue has no texts in " + ", ".join(missing))
+
+    groups = []
+    for i, entry in enumerate(check.records(doc["groups"], "groups", 1, voting.MAX_GROUPS)):
+        where = f"groups[{i}]"
+        if not check.record(entry, where, ("id", "name")):
+            continue
+        if not isinstance(entry["id"], str) or not GROUP_KEY.fullmatch(entry["id"]):
+            check.add(where + ".id", "must be 1-40 lowercase letters, digits or '-'")
+            continue
+        name = check.texts(entry["name"], where + ".name", session.get("languages", []))
+        groups.append({"id": entry["id"], "name": name})
+    for key, n in Counter(g["id"] for g in groups).items():
+        if n > 1:
+            check.add("groups", f"group '{key}' appears twice")
+    return session, catalogue, groups
+
+
+def _catalogue_items(catalogue: dict[str, Any], field_id: str, target: str) -> set[str]:
+    field_doc = next(f for f in catalogue["action_fields"] if f["id"] == field_id)
+    if target == "challenges":
+        return {c["id"] for c in field_doc["challenges"]}
+    return {p["id"] for g in field_doc["principle_groups"] for p in g["principles"]}
+
+
+def _parse_rounds(check: _Checker, value: Any, catalogue: dict[str, Any],
+                  languages: list[str]) -> list[dict[str, Any]]:
+    fields = {f["id"] for f in catalogue["action_fields"]}
+    rounds = []
+    for i, entry in enumerate(check.records(value, "rounds", 1, voting.MAX_ROUNDS)):
+        where = f"rounds[{i}]"
+        if not check.record(entry, where, ROUND_KEYS):
+            continue
+        problems_before = len(check.problems.items)
+        if entry["number"] != i + 1:
+            check.add(where + ".number", f"must be {i + 1}: rounds are listed in agenda order")
+        kind, target, field_id = entry["kind"], entry["target"], entry["field"]
+        if kind not in ROUND_KINDS:
+            check.add(where + ".kind", "must be one of " + ", ".join(ROUND_KINDS))
+            continue
+        if target not in voting.TARGETS[kind]:
+            check.add(where + ".target", f"for {kind} must be one of "
+                      + ", ".join(voting.TARGETS[kind]))
+            continue
+        if (field_id is None and kind != "ideas"
+                or field_id is not None and not _among(field_id, fields)):
+            check.add(where + ".field", f"{field_id!r} is not an action field of the catalogue")
+            continue
+        question = check.texts(entry["question"], where + ".question", languages)
+        items = entry["items"]
+        if kind == "ideas":
+            if items != []:
+                check.add(where + ".items", "an ideas round has no items: []")
+        elif not isinstance(items, list) or not items:
+            check.add(where + ".items", "must be a non-empty list of items")
+        else:
+            known = _catalogue_items(catalogue, field_id, target)
+            for j, item in enumerate(items):
+                at = f"{where}.items[{j}]"
+                if not check.record(item, at, ("id", "text", "group"), optional=("group",)):
+                    continue
+                if not _among(item["id"], known):
+                    check.add(at + ".id", f"{item['id']!r} is not one of the {target} of "
+                                          f"action field '{field_id}' in the catalogue")
+                check.texts(item["text"], at + ".text", languages)
+            ids = [item.get("id") for item in items if isinstance(item, dict)]
+            if len(set(map(str, ids))) != len(ids):
+                check.add(where + ".items", "an item appears twice")
+        budget, cap = entry["budget"], entry["max_per_item"]
+        if kind == "dots":
+            budget = check.whole(budget, where + ".budget", 1, 100)
+            if budget is not None:
+                cap = check.whole(cap, where + ".max_per_item", 1, budget)
+        elif budget is not None or cap is not None:
+            check.add(where, "budget and max_per_item are null except in dots rounds")
+        state, attempt = entry["state"], entry["attempt"]
+        if state not in ROUND_STATES:
+            check.add(where + ".state", "must be one of " + ", ".join(ROUND_STATES))
+        if not isinstance(entry["revealed"], bool):
+            check.add(where + ".revealed", "must be true or false")
+        check.whole(attempt, where + ".attempt", 1, 10_000)
+        if state == "pending" and (entry["revealed"] is True or attempt != 1):
+            check.add(where, "a pending round was never opened: not revealed, attempt 1")
+        opened = check.moment(entry["opened_at"], where + ".opened_at", optional=True)
+        closed = check.moment(entry["closed_at"], where + ".closed_at", optional=True)
+        if len(check.problems.items) == problems_before:
+            rounds.append({"kind": kind, "field": field_id, "target": target,
+                           "question": question, "items": items, "budget": budget,
+                           "max_per_item": cap, "state": state, "revealed": entry["revealed"],
+                           "attempt": attempt, "opened_at": opened, "closed_at": closed})
+    return rounds
+
+
+def _parse_participants(check: _Checker, value: Any, groups: list[dict[str, Any]],
+                        languages: list[str]) -> list[dict[str, Any]]:
+    group_ids = {g["id"] for g in groups}
+    out, seen = [], set()
+    for i, entry in enumerate(check.records(value, "participants")):
+        where = f"participants[{i}]"
+        if not check.record(entry, where, PARTICIPANT_KEYS):
+            continue
+        pseudonym = check.text(entry["id"], where + ".id", 64)
+        if pseudonym in seen:
+            check.add(where + ".id", f"participant {pseudonym!r} appears twice")
+        seen.add(pseudonym)
+        if not _among(entry["group"], group_ids):
+            check.add(where + ".group", f"{entry['group']!r} is not one of the groups")
+        if entry["language"] not in languages:
+            check.add(where + ".language", f"{entry['language']!r} is not one of the "
+                                           "session's languages")
+        joined = check.moment(entry["joined_at"], where + ".joined_at")
+        out.append({"id": pseudonym, "group": entry["group"], "language": entry["language"],
+                    "joined_at": joined})
+    return out
+
+
+def _round_ref(check: _Checker, plan: Plan, entry: dict[str, Any], where: str,
+               kinds: tuple[str, ...]) -> dict[str, Any] | None:
+    number = entry["round"]
+    if not _is_int(number) or not 1 <= number <= len(plan.rounds):
+        check.add(where + ".round", f"{number!r} is not a round number (1 to "
+                                    f"{len(plan.rounds)})")
+        return None
+    rnd = plan.rounds[number - 1]
+    if rnd["kind"] not in kinds:
+        what = "ideas, not votes" if rnd["kind"] == "ideas" else "votes, not ideas"
+        check.add(where + ".round", f"round {number} is a {rnd['kind']} round: it takes {what}")
+        return None
+    if rnd["state"] == "pending":
+        check.add(where + ".round", f"round {number} was never opened")
+        return None
+    if not _is_int(entry["attempt"]) or not 1 <= entry["attempt"] <= rnd["attempt"]:
+        check.add(where + ".attempt", f"round {number} has attempts 1 to {rnd['attempt']}")
+        return None
+    return rnd
+
+
+def _parse_votes(check: _Checker, value: Any, plan: Plan) -> list[dict[str, Any]]:
+    people = {p["id"] for p in plan.participants}
+    out, seen = [], set()
+    points: Counter = Counter()
+    for i, entry in enumerate(check.records(value, "votes")):
+        where = f"votes[{i}]"
+        if not check.record(entry, where, VOTE_KEYS):
+            continue
+        rnd = _round_ref(check, plan, entry, where, ("rating", "dots"))
+        if not _among(entry["participant"], people):
+            check.add(where + ".participant", f"{entry['participant']!r} is not one of the "
+                                              "participants")
+            rnd = None
+        created = check.moment(entry["created_at"], where + ".created_at")
+        updated = check.moment(entry["updated_at"], where + ".updated_at")
+        if rnd is None:
+            continue
+        number = entry["round"]
+        if not _among(entry["item"], {item["id"] for item in rnd["items"]}):
+            check.add(where + ".item", f"{entry['item']!r} is not an item of round {number}")
+            continue
+        raw = entry["value"]
+        if rnd["kind"] == "rating":
+            stored = CANT_JUDGE if raw == "cant_judge" else raw
+            if not (raw == "cant_judge" or _is_int(raw) and 1 <= raw <= 5):
+                check.add(where + ".value", f'a rating is 1 to 5 or "cant_judge", not {raw!r}')
+                continue
+        else:
+            stored = raw
+            if not _is_int(raw) or not 1 <= raw <= rnd["max_per_item"]:
+                check.add(where + ".value", f"points on one item are 1 to "
+                                            f"{rnd['max_per_item']} in round {number}, "
+                                            f"not {raw!r}")
+                continue
+            spent = (number, entry["attempt"], entry["participant"])
+            points[spent] += raw
+            if points[spent] > rnd["budget"]:
+                check.add(where + ".value", f"{entry['participant']} gives more than the "
+                                            f"{rnd['budget']} points of round {number}")
+        key = (number, entry["attempt"], entry["participant"], entry["item"])
+        if key in seen:
+            check.add(where, f"a second vote of {entry['participant']} on {entry['item']} in "
+                             f"round {number}, attempt {entry['attempt']}")
+        seen.add(key)
+        out.append({"round": number, "attempt": entry["attempt"],
+                    "participant": entry["participant"], "item": entry["item"],
+                    "value": stored, "created_at": created, "updated_at": updated})
+    return out
+
+
+def _parse_ideas(check: _Checker, value: Any, plan: Plan) -> list[dict[str, Any]]:
+    people = {p["id"] for p in plan.participants}
+    out, seen = [], set()
+    for i, entry in enumerate(check.records(value, "ideas")):
+        where = f"ideas[{i}]"
+        if not check.record(entry, where, IDEA_KEYS):
+            continue
+        if not _is_int(entry["id"]) or entry["id"] in seen:
+            check.add(where + ".id", "must be a whole number, different for every idea")
+        else:
+            seen.add(entry["id"])
+        _round_ref(check, plan, entry, where, ("ideas",))
+        if not _among(entry["author"], people):
+            check.add(where + ".author", f"{entry['author']!r} is not one of the participants")
+        text = check.text(entry["text"], where + ".text", voting.MAX_IDEA_LENGTH)
+        if not isinstance(entry["hidden"], bool):
+            check.add(where + ".hidden", "must be true or false")
+        created = check.moment(entry["created_at"], where + ".created_at")
+        out.append({"id": entry["id"], "round": entry["round"], "attempt": entry["attempt"],
+                    "author": entry["author"], "text": text, "hidden": entry["hidden"],
+                    "created_at": created})
+    return out
+
+
+def _parse_upvotes(check: _Checker, value: Any, plan: Plan) -> list[dict[str, Any]]:
+    people = {p["id"] for p in plan.participants}
+    authors = {idea["id"]: idea["author"] for idea in plan.ideas}
+    out, seen = [], set()
+    for i, entry in enumerate(check.records(value, "upvotes")):
+        where = f"upvotes[{i}]"
+        if not check.record(entry, where, UPVOTE_KEYS):
+            continue
+        idea, who = entry["idea"], entry["participant"]
+        if not _among(who, people):
+            check.add(where + ".participant", f"{who!r} is not one of the participants")
+        if not _is_int(idea) or idea not in authors:
+            check.add(where + ".idea", f"{idea!r} is not one of the ideas")
+        elif who == authors[idea]:
+            check.add(where + ".participant", "nobody upvotes their own idea")
+        elif (idea, who) in seen:
+            check.add(where, f"a second upvote of {who} on idea {idea}")
+        else:
+            seen.add((idea, who))
+        created = check.moment(entry["created_at"], where + ".created_at")
+        out.append({"idea": idea, "participant": who, "created_at": created})
+    return out
+
+
+# --- Import: write -----------------------------------------------------------------------------
+
+def create(session: Session, plan: Plan) -> voting.CreatedSession:
+    """Write a parsed plan as a new, ended session: new id, join code and tokens."""
+    session_id = secrets.token_hex(8)
+    facilitator_token = voting.new_token()
+    projector_token = voting.projector_token_for(facilitator_token, session_id)
+    meta = plan.session
+    ended_at = meta["ended_at"] or utcnow()
+    workshop = WorkshopSession(
+        id=session_id, title=meta["title"].strip(), place=meta["place"].strip(),
+        date=meta["date"], catalogue_id=meta["catalogue_id"], catalogue=plan.catalogue,
+        languages=meta["languages"], join_code=voting.new_join_code(session),
+        facilitator_token_hash=voting.hash_token(facilitator_token),
+        projector_token_hash=voting.hash_token(projector_token),
+        created_at=meta["created_at"], ended_at=ended_at)
+    workshop.groups = [Group(key=g["id"], name=g["name"], position=i)
+                       for i, g in enumerate(plan.groups)]
+    workshop.rounds = [Round(position=i, **r) for i, r in enumerate(plan.rounds)]
+    for rnd in workshop.rounds:
+        if rnd.state == "open":  # an archive takes no votes: closed as end_session would
+            rnd.state, rnd.closed_at = "closed", ended_at
+    session.add(workshop)
+    session.flush()
+    if meta["current_round"] is not None:
+        workshop.current_round_id = workshop.rounds[meta["current_round"] - 1].id
+
+    groups = {g.key: g.id for g in workshop.groups}
+    people = {}
+    for entry in plan.participants:
+        participant = Participant(
+            session_id=session_id, public_id=secrets.token_hex(6),
+            # Nobody holds this token: imported participants can never connect again.
+            token_hash=voting.hash_token(voting.new_token()),
+            group_id=groups[entry["group"]], language=entry["language"],
+            joined_at=entry["joined_at"])
+        session.add(participant)
+        people[entry["id"]] = participant
+    session.flush()
+
+    round_ids = [r.id for r in workshop.rounds]
+    if plan.votes:
+        session.execute(insert(Vote), [{
+            "round_id": round_ids[v["round"] - 1], "attempt": v["attempt"],
+            "participant_id": people[v["participant"]].id, "item_id": v["item"],
+            "value": v["value"], "created_at": v["created_at"], "updated_at": v["updated_at"],
+        } for v in plan.votes])
+    ideas = {}
+    for entry in plan.ideas:
+        idea = Idea(round_id=round_ids[entry["round"] - 1], attempt=entry["attempt"],
+                    participant_id=people[entry["author"]].id, text=entry["text"],
+                    hidden=entry["hidden"], created_at=entry["created_at"])
+        session.add(idea)
+        ideas[entry["id"]] = idea
+    session.flush()
+    if plan.upvotes:
+        session.execute(insert(Upvote), [{
+            "idea_id": ideas[u["idea"]].id, "participant_id": people[u["participant"]].id,
+            "created_at": u["created_at"],
+        } for u in plan.upvotes])
+    return voting.CreatedSession(workshop, facilitator_token, projector_token)
+
+
+def loads(data: bytes) -> Any:
+    """The request body as JSON; Invalid for anything that is not (NaN and Infinity too)."""
+    def refuse(constant: str) -> Any:
+        raise ValueError(f"{constant} is not valid JSON")
+
+    try:
+        return json.loads(data.decode("utf-8-sig"), parse_constant=refuse)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise Invalid(f"the session was not imported: the file is not valid JSON ({exc})",
+                      code="invalid_json") from None
+

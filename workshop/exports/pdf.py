@@ -1,0 +1,815 @@
+"""PDF report: the organisers' summary (and the comparison of two sessions) for a council.
+
+Drawn with ReportLab; charts with reportlab.graphics, so nothing outside the package is
+needed. The bundled DejaVu Sans Condensed prints German, Turkish and Polish letters alike.
+"""
+
+import io
+from contextvars import ContextVar
+from functools import cache
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, Rect, String
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    CondPageBreak,
+    Frame,
+    KeepTogether,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from workshop import summary
+from workshop.exports import Context, Export
+from workshop.exports import report as r
+
+MIMETYPE = "application/pdf"
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FONT, BOLD, ITALIC = "Report", "Report-Bold", "Report-Italic"
+
+PAGE_W, PAGE_H = A4
+MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 20 * mm, 24 * mm, 20 * mm
+WIDTH = PAGE_W - 2 * MARGIN_X
+
+INK = colors.HexColor("#111827")
+MUTED = colors.HexColor("#4b5563")
+LINE = colors.HexColor("#d1d5db")
+ACCENT = colors.HexColor("#0b5394")
+ACCENT_LIGHT = colors.HexColor("#e8f0f8")
+ZEBRA = colors.HexColor("#f6f7f9")
+# The 1-5 scale: light to dark, the same blue for every question (no good or bad colours).
+SCALE_COLOURS = [colors.HexColor(c) for c in ("#dbe7f3", "#a9c6e3", "#6f9fcf", "#3b76b3",
+                                               "#0b4a85")]
+QUADRANT_COLOURS = {
+    "act_first": (colors.HexColor("#b42318"), colors.HexColor("#fdecea")),
+    "keep_strong": (colors.HexColor("#1f7a3f"), colors.HexColor("#e9f6ee")),
+    "watch": (colors.HexColor("#9a6700"), colors.HexColor("#fdf6e3")),
+    "fine": (colors.HexColor("#4b5563"), colors.HexColor("#f3f4f6")),
+}
+
+
+@cache
+def register_fonts() -> None:
+    pdfmetrics.registerFont(TTFont(FONT, str(FONT_DIR / "DejaVuSansCondensed.ttf")))
+    pdfmetrics.registerFont(TTFont(BOLD, str(FONT_DIR / "DejaVuSansCondensed-Bold.ttf")))
+    pdfmetrics.registerFont(TTFont(ITALIC, str(FONT_DIR / "DejaVuSansCondensed-Oblique.ttf")))
+    pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=ITALIC, boldItalic=BOLD)
+
+
+def _base_style(name: str, **kw) -> ParagraphStyle:
+    base = {"fontName": FONT, "fontSize": 9.5, "leading": 13, "textColor": INK,
+            "splitLongWords": 1, "allowWidows": 0, "allowOrphans": 0}
+    return ParagraphStyle(name, **{**base, **kw})
+
+
+# The report's language, for hyphenation; set by render() and render_comparison().
+_language: ContextVar[str] = ContextVar("report_language", default="en")
+
+
+def hyphenation(language: str) -> str | None:
+    """pyphen's dictionary for the language (de_DE, en_GB, ...), if it has one."""
+    try:
+        import pyphen
+    except ImportError:  # hyphenation is a nicety; wrapping still works without it
+        return None
+    wanted = {"de": "de_DE", "en": "en_GB"}.get(language, language)
+    return pyphen.language_fallback(wanted.replace("-", "_"))
+
+
+def styles() -> dict[str, ParagraphStyle]:
+    return _styles(_language.get())
+
+
+@cache
+def _styles(language: str) -> dict[str, ParagraphStyle]:
+    register_fonts()
+    lang = hyphenation(language)
+
+    def _style(name: str, **kw) -> ParagraphStyle:
+        return _base_style(name, hyphenationLang=lang, embeddedHyphenation=1, **kw)
+
+    return {
+        "body": _style("body", spaceAfter=5),
+        "muted": _style("muted", textColor=MUTED, fontSize=8.5, leading=11.5),
+        "title": _style("title", fontName=BOLD, fontSize=26, leading=31, textColor=ACCENT,
+                        spaceAfter=10),
+        "subtitle": _style("subtitle", fontSize=13, leading=17, textColor=MUTED, spaceAfter=4),
+        "eyebrow": _style("eyebrow", fontName=BOLD, fontSize=9, leading=12, textColor=MUTED,
+                          spaceAfter=6),
+        "h1": _style("h1", fontName=BOLD, fontSize=17, leading=21, textColor=ACCENT,
+                     spaceBefore=4, spaceAfter=8, keepWithNext=1),
+        "h2": _style("h2", fontName=BOLD, fontSize=12, leading=15, spaceBefore=10, spaceAfter=5,
+                     keepWithNext=1),
+        "h3": _style("h3", fontName=BOLD, fontSize=10, leading=13, spaceBefore=6, spaceAfter=3,
+                     keepWithNext=1),
+        "cell": _style("cell", fontSize=8.5, leading=11),
+        "cell_bold": _style("cell_bold", fontName=BOLD, fontSize=8.5, leading=11),
+        "cell_num": _style("cell_num", fontSize=8.5, leading=11, alignment=TA_RIGHT),
+        "cell_small": _style("cell_small", fontSize=7.5, leading=9.5, textColor=MUTED),
+        "cell_few": _style("cell_few", fontSize=7, leading=9, textColor=MUTED,
+                           alignment=TA_RIGHT),
+        "head": _style("head", fontName=BOLD, fontSize=7, leading=9, textColor=INK),
+        "head_num": _style("head_num", fontName=BOLD, fontSize=7, leading=9,
+                           alignment=TA_RIGHT),
+        "practice": _style("practice", fontSize=8.5, leading=11.5, textColor=INK, spaceAfter=6),
+    }
+
+
+def P(text: Any, style: str = "body") -> Paragraph:
+    """A paragraph of plain text (escaped); use Markup() for the few bits of markup."""
+    content = text if isinstance(text, Markup) else escape(str(text))
+    return Paragraph(content, styles()[style])
+
+
+class Markup(str):
+    """Text already in ReportLab's paragraph markup."""
+
+
+def bold(text: str) -> Markup:
+    return Markup(f"<b>{escape(text)}</b>")
+
+
+# --- Charts ---------------------------------------------------------------------------------
+
+def distribution_bar(distribution: dict[str, int], mean: float | None,
+                     width: float = 24 * mm, height: float = 3.6 * mm) -> Drawing:
+    """The answers 1-5 as one stacked bar, the mean as a tick on a 1-5 track below it."""
+    d = Drawing(width, height + 2.2 * mm)
+    top = 2.2 * mm
+    total = sum(distribution.get(str(v), 0) for v in r.SCALE)
+    d.add(Rect(0, top, width, height, fillColor=colors.white, strokeColor=LINE,
+               strokeWidth=0.4))
+    x = 0.0
+    for n, value in enumerate(r.SCALE):
+        count = distribution.get(str(value), 0)
+        if total and count:
+            w = width * count / total
+            d.add(Rect(x, top, w, height, fillColor=SCALE_COLOURS[n], strokeColor=colors.white,
+                       strokeWidth=0.3))
+            x += w
+    d.add(Line(0, 0.9 * mm, width, 0.9 * mm, strokeColor=LINE, strokeWidth=0.6))
+    if mean is not None:
+        mx = width * (mean - 1) / 4
+        d.add(Polygon([mx - 1.2 * mm, 0, mx + 1.2 * mm, 0, mx, 1.9 * mm], fillColor=INK,
+                      strokeColor=None))
+    return d
+
+
+def scale_legend(target: str) -> Drawing:
+    """Colour swatches with the scale's labels, under a table with distribution bars."""
+    labels = r.scale_labels(target)
+    d = Drawing(WIDTH, 5 * mm)
+    x = 0.0
+    for n, value in enumerate(r.SCALE):
+        d.add(Rect(x, 1 * mm, 3 * mm, 3 * mm, fillColor=SCALE_COLOURS[n], strokeColor=None))
+        text = f"{value} = {labels[value]}"
+        d.add(String(x + 4 * mm, 1.5 * mm, text, fontName=FONT, fontSize=7, fillColor=MUTED))
+        x += 4 * mm + pdfmetrics.stringWidth(text, FONT, 7) + 5 * mm
+    marker = "\u25b2 " + _("mean")
+    d.add(String(x, 1.5 * mm, marker, fontName=FONT, fontSize=7, fillColor=MUTED))
+    return d
+
+
+def bar_list(rows: list[tuple[str, float, str]], width: float = WIDTH,
+             maximum: float | None = None, bar_colour=ACCENT) -> Drawing:
+    """Horizontal bars with a label on the left and the value on the right."""
+    row_h, label_w, value_w = 7 * mm, 62 * mm, 14 * mm
+    d = Drawing(width, row_h * len(rows) + 1 * mm)
+    top = max((v for _l, v, _t in rows), default=0)
+    maximum = maximum or top or 1
+    bar_w = width - label_w - value_w
+    for n, (label, value, shown) in enumerate(rows):
+        y = d.height - (n + 1) * row_h + 1.5 * mm
+        d.add(String(0, y + 1.1 * mm, _fit(label, label_w - 2 * mm, 9), fontName=FONT,
+                     fontSize=9, fillColor=INK))
+        d.add(Rect(label_w, y, bar_w, 4 * mm, fillColor=ZEBRA, strokeColor=None))
+        if value:
+            d.add(Rect(label_w, y, bar_w * value / maximum, 4 * mm, fillColor=bar_colour,
+                       strokeColor=None))
+        d.add(String(width, y + 1.1 * mm, shown, fontName=BOLD, fontSize=9, fillColor=INK,
+                     textAnchor="end"))
+    return d
+
+
+def _fit(text: str, width: float, size: float, font: str = FONT) -> str:
+    """Shorten a label with an ellipsis until it fits."""
+    if pdfmetrics.stringWidth(text, font, size) <= width:
+        return text
+    while text and pdfmetrics.stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
+def matrix_chart(layout: dict[str, Any], language: str) -> Drawing:
+    """The priority matrix: how well done (across, 1-5) against priority points (up)."""
+    width, height = WIDTH, 92 * mm
+    left, bottom, right, top = 16 * mm, 13 * mm, 4 * mm, 4 * mm
+    pw, ph = width - left - right, height - bottom - top
+    threshold, ymax = layout["threshold"], layout["ymax"]
+    pad = 4 * mm  # room for the markers at 1 and 5 and at 0 points
+
+    def X(done: float) -> float:
+        return left + pad + (pw - 2 * pad) * (done - 1) / 4
+
+    def Y(points: float) -> float:
+        return bottom + pad + (ph - pad) * points / ymax
+
+    d = Drawing(width, height)
+    mid_x, mid_y = X(layout["midpoint"]), Y(threshold) if threshold else bottom + pad
+    top_y = bottom + ph
+    quadrants = {"act_first": (left, mid_y, mid_x - left, top_y),
+                 "keep_strong": (mid_x, mid_y, left + pw - mid_x, top_y),
+                 "watch": (left, bottom, mid_x - left, mid_y),
+                 "fine": (mid_x, bottom, left + pw - mid_x, mid_y)}
+    for name, (x0, y0, w, y1) in quadrants.items():
+        ink, fill = QUADRANT_COLOURS[name]
+        d.add(Rect(x0, y0, w, y1 - y0, fillColor=fill, strokeColor=None))
+        # Upper quadrants are named at their top, lower ones just under the even-share
+        # line, away from the many principles that got no points at all.
+        label_y = y1 - 5 * mm if name in ("act_first", "keep_strong") else y1 - 4 * mm
+        right_side = name in ("keep_strong", "fine")
+        if y1 - y0 >= 9 * mm:
+            d.add(String(x0 + w - 2 * mm if right_side else x0 + 2 * mm, label_y,
+                         r.quadrant_name(name), fontName=BOLD,
+                         fontSize=9 if name == "act_first" else 8, fillColor=ink,
+                         textAnchor="end" if right_side else "start"))
+    d.add(Rect(left, bottom, pw, ph, fillColor=None, strokeColor=MUTED, strokeWidth=0.6))
+    d.add(Line(mid_x, bottom, mid_x, bottom + ph, strokeColor=MUTED, strokeWidth=0.6,
+               strokeDashArray=[2, 2]))
+    if threshold:
+        d.add(Line(left, mid_y, left + pw, mid_y, strokeColor=MUTED, strokeWidth=0.6,
+                   strokeDashArray=[2, 2]))
+        d.add(String(mid_x + (left + pw - mid_x) / 2, mid_y + 1 * mm,
+                     _("even share: %(points)s points", points=r.num(threshold, 1, language)),
+                     fontName=FONT, fontSize=6.5, fillColor=MUTED, textAnchor="middle"))
+    for value in r.SCALE:
+        d.add(Line(X(value), bottom, X(value), bottom - 1.2 * mm, strokeColor=MUTED,
+                   strokeWidth=0.6))
+        d.add(String(X(value), bottom - 4 * mm, str(value), fontName=FONT, fontSize=7.5,
+                     fillColor=MUTED, textAnchor="middle"))
+    for tick in layout["ticks"]:
+        d.add(Line(left - 1.2 * mm, Y(tick), left, Y(tick), strokeColor=MUTED,
+                   strokeWidth=0.6))
+        d.add(String(left - 2 * mm, Y(tick) - 2.5, str(tick), fontName=FONT, fontSize=7.5,
+                     fillColor=MUTED, textAnchor="end"))
+    labels = r.scale_labels("principles")
+    d.add(String(left + pw / 2, 1.5 * mm,
+                 _("How well do we already do this? (1 = %(low)s, 5 = %(high)s)",
+                   low=labels[1], high=labels[5]),
+                 fontName=FONT, fontSize=8, fillColor=INK, textAnchor="middle"))
+    axis = Group(String(0, 0, _("Priority points"), fontName=FONT, fontSize=8, fillColor=INK,
+                        textAnchor="middle"))
+    axis.translate(4 * mm, bottom + ph / 2)
+    axis.rotate(90)
+    d.add(axis)
+    for p in layout["points"]:
+        cx = X(p["done"]) + 3.6 * mm * p["dx"]
+        cy = Y(p["points"]) + 3.6 * mm * p["dy"]
+        ink = QUADRANT_COLOURS.get(p["quadrant"], (ACCENT, None))[0]
+        d.add(Circle(cx, cy, 2.6 * mm, fillColor=ink, strokeColor=colors.white,
+                     strokeWidth=0.8))
+        d.add(String(cx, cy - 2.6, str(p["number"]), fontName=BOLD, fontSize=7.5,
+                     fillColor=colors.white, textAnchor="middle"))
+    return d
+
+
+def change_chart(before: float | None, after: float | None, low: float, high: float,
+                 width: float = 20 * mm) -> Drawing:
+    """Where a figure was (hollow) and where it went (filled), on a low-high track."""
+    d = Drawing(width, 4.5 * mm)
+    y = 2.2 * mm
+
+    def X(v: float) -> float:
+        return 1.5 * mm + (width - 3 * mm) * (v - low) / ((high - low) or 1)
+
+    d.add(Line(X(low), y, X(high), y, strokeColor=LINE, strokeWidth=0.8))
+    if before is not None and after is not None:
+        d.add(Line(X(before), y, X(after), y, strokeColor=ACCENT, strokeWidth=1.6))
+    if before is not None:
+        d.add(Circle(X(before), y, 1.2 * mm, fillColor=colors.white, strokeColor=ACCENT,
+                     strokeWidth=0.8))
+    if after is not None:
+        d.add(Circle(X(after), y, 1.2 * mm, fillColor=ACCENT, strokeColor=ACCENT))
+    return d
+
+
+# --- Page layout ----------------------------------------------------------------------------
+
+class _NumberedCanvas(Canvas):
+    """Knows the page count before it writes "page n of m" on every page."""
+
+    def __init__(self, *args, footer=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict] = []
+        self._footer = footer
+
+    def showPage(self):  # noqa: N802 - ReportLab's name
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        count = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            if self._footer:
+                self._footer(self, count)
+            super().showPage()
+        super().save()
+
+
+class Document:
+    """A4 report: a title page without header, then pages with header and numbered footer."""
+
+    def __init__(self, title: str, header: str, footer: str, language: str):
+        register_fonts()
+        self.title, self.header, self.footer_text = title, header, footer
+        self.language = language
+        self.buffer = io.BytesIO()
+        self.doc = BaseDocTemplate(
+            self.buffer, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X,
+            topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM, title=title, author=header,
+            subject=header, creator="workshop", lang=language, initialFontName=FONT,
+            invariant=True)
+        frame = Frame(MARGIN_X, MARGIN_BOTTOM, WIDTH, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM,
+                      id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
+        self.doc.addPageTemplates([PageTemplate("title", [frame]),
+                                   PageTemplate("body", [frame], onPage=self._header)])
+
+    def _header(self, canvas, doc) -> None:
+        canvas.saveState()
+        canvas.setFont(FONT, 8)
+        canvas.setFillColor(MUTED)
+        y = PAGE_H - 13 * mm
+        canvas.drawString(MARGIN_X, y, _fit(self.title, WIDTH * 0.6, 8))
+        canvas.drawRightString(PAGE_W - MARGIN_X, y, _fit(self.header, WIDTH * 0.38, 8))
+        canvas.setStrokeColor(LINE)
+        canvas.setLineWidth(0.5)
+        canvas.line(MARGIN_X, y - 2.5 * mm, PAGE_W - MARGIN_X, y - 2.5 * mm)
+        canvas.restoreState()
+
+    def _footer(self, canvas, count: int) -> None:
+        canvas.saveState()
+        canvas.setFont(FONT, 8)
+        canvas.setFillColor(MUTED)
+        y = 11 * mm
+        canvas.setStrokeColor(LINE)
+        canvas.setLineWidth(0.5)
+        canvas.line(MARGIN_X, y + 4 * mm, PAGE_W - MARGIN_X, y + 4 * mm)
+        canvas.drawString(MARGIN_X, y, _fit(self.footer_text, WIDTH * 0.7, 8))
+        canvas.drawRightString(PAGE_W - MARGIN_X, y,
+                               _("Page %(page)d of %(pages)d", page=canvas.getPageNumber(),
+                                 pages=count))
+        canvas.restoreState()
+
+    def build(self, story: list) -> bytes:
+        footer = self._footer
+
+        def maker(*args, **kwargs):
+            return _NumberedCanvas(*args, footer=footer, **kwargs)
+
+        self.doc.build(story, canvasmaker=maker)
+        return self.buffer.getvalue()
+
+
+def table(rows: list[list[Any]], widths: list[float], numeric: set[int] = frozenset(),
+          header_rows: int = 1, highlight: dict[int, Any] | None = None) -> Table:
+    """A report table: bold header repeated on each page, light zebra rows, wrapped cells."""
+    t = Table(rows, colWidths=widths, repeatRows=header_rows, hAlign="LEFT")
+    commands = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("BACKGROUND", (0, 0), (-1, header_rows - 1), ACCENT_LIGHT),
+        ("LINEBELOW", (0, header_rows - 1), (-1, header_rows - 1), 0.8, ACCENT),
+        ("LINEBELOW", (0, header_rows), (-1, -1), 0.25, LINE),
+        ("VALIGN", (0, 0), (-1, header_rows - 1), "BOTTOM"),
+    ]
+    for n in range(header_rows, len(rows)):
+        if (n - header_rows) % 2:
+            commands.append(("BACKGROUND", (0, n), (-1, n), ZEBRA))
+    for n, colour in (highlight or {}).items():
+        commands.append(("BACKGROUND", (0, n), (-1, n), colour))
+    t.setStyle(TableStyle(commands))
+    return t
+
+
+def head(text: str, numeric: bool = False) -> Paragraph:
+    return P(text, "head_num" if numeric else "head")
+
+
+# --- The summary ----------------------------------------------------------------------------
+
+class SummaryReport:
+    def __init__(self, data: dict[str, Any]):
+        self.data = data
+        self.language = data["session"]["language"]
+        self.groups = data["groups"]
+        self.story: list = []
+
+    def num(self, value, digits: int = 1) -> str:
+        return r.num(value, digits, self.language)
+
+    def add(self, *flowables) -> None:
+        self.story += flowables
+
+    # Per-group columns fit beside the text up to four groups; more go on a line below it.
+    @property
+    def group_columns(self) -> bool:
+        return len(self.groups) <= 4
+
+    # Narrow enough to leave the item text room, wide enough that pyphen hyphenates the
+    # usual group names ("Zivilgesell-schaft", "Migrant or-ganisations") instead of cutting.
+    group_w = 18 * mm
+
+    def group_cells(self, item: dict[str, Any], figure: str = "mean",
+                    digits: int = 1) -> list[Paragraph]:
+        cells = []
+        for g in self.groups:
+            stats = item["groups"].get(g["id"], {})
+            if stats.get("suppressed") or not stats:
+                cells.append(P(r.too_few(), "cell_few"))
+            else:
+                cells.append(P(self.num(stats[figure], digits), "cell_num"))
+        return cells
+
+    def group_line(self, item: dict[str, Any]) -> Paragraph:
+        parts = []
+        for g in self.groups:
+            stats = item["groups"].get(g["id"], {})
+            shown = r.too_few() if stats.get("suppressed") or not stats \
+                else self.num(stats["mean"])
+            parts.append(f"{g['name']}: {shown}")
+        return P(" · ".join(parts), "cell_small")
+
+    def text_cell(self, text: str, item: dict[str, Any] | None = None) -> Any:
+        if item is None or self.group_columns:
+            return P(text, "cell")
+        return [P(text, "cell"), self.group_line(item)]
+
+    def group_widths(self, available: float) -> list[float]:
+        return [available / len(self.groups)] * len(self.groups) if self.group_columns else []
+
+    def title_page(self) -> None:
+        s = self.data["session"]
+        p = self.data["participation"]
+        self.add(Spacer(1, 30 * mm), P(_("Summary of the workshop results").upper(), "eyebrow"),
+                 P(s["title"], "title"))
+        facts = " · ".join(x for x in (s["place"], r.long_date(s["date"], self.language)) if x)
+        if facts:
+            self.add(P(facts, "subtitle"))
+        self.add(P(s["catalogue_title"], "muted"), Spacer(1, 16 * mm))
+        self.add(P(_("Participation"), "h2"))
+        self.add(P(_("%(num)d people took part, anonymously, in these stakeholder groups:",
+                     num=p["participants"]), "body"), Spacer(1, 2 * mm))
+        rows = [(g["name"], p["by_group"].get(g["id"], 0), str(p["by_group"].get(g["id"], 0)))
+                for g in self.groups]
+        self.add(bar_list(rows), Spacer(1, 4 * mm))
+        voted = [rnd for rnd in self.data["rounds"] if rnd["kind"] != "ideas"
+                 and rnd["state"] != "pending"]
+        if voted:
+            low, high = min(rnd["voters"] for rnd in voted), max(rnd["voters"] for rnd in voted)
+            self.add(P(_("%(num)d people voted in each of the %(rounds)d voting rounds.",
+                         num=low, rounds=len(voted)) if low == high else
+                       _("Between %(low)d and %(high)d people voted in each of the %(rounds)d "
+                         "voting rounds.", low=low, high=high, rounds=len(voted)), "muted"))
+        self.add(Spacer(1, 20 * mm), P(_(
+            "Figures for a group are shown only where at least %(min)d people of that group "
+            "answered; elsewhere the report says \u201ctoo few to show\u201d. The note on "
+            "method at the end explains every figure.",
+            min=self.data["method"]["min_group_voters"]), "muted"))
+        self.add(NextPageTemplate("body"), PageBreak())
+
+    def act_first(self) -> None:
+        self.add(P(_("Act first"), "h1"))
+        self.add(P(_("Principles that are done poorly and received many priority points: "
+                     "where to start."), "body"))
+        rows = r.act_first(self.data)
+        if not rows:
+            self.add(P(_("No principle is in this quadrant yet."), "muted"))
+            return
+        ink, fill = QUADRANT_COLOURS["act_first"]
+        data = [[head(_("Action field")), head(_("Principle")), head(_("How well done"), True),
+                 head(_("Points"), True), head(_("Gave points"), True)]]
+        data += [[P(p["field"], "cell_bold"), P(p["text"], "cell"),
+                  P(self.num(p["done"]), "cell_num"), P(str(p["points"]), "cell_num"),
+                  P(str(p["givers"]), "cell_num")] for p in rows]
+        self.add(table(data, [32 * mm, WIDTH - 32 * mm - 3 * 17 * mm, 17 * mm, 17 * mm,
+                              17 * mm]))
+
+    def challenges(self, field: dict[str, Any]) -> None:
+        labels = r.scale_labels("challenges")
+        self.add(P(_("Challenges, ranked"), "h2"), P(_(
+            "How much does this challenge apply here? 1 = %(low)s, 5 = %(high)s.",
+            low=labels[1], high=labels[5]), "muted"), Spacer(1, 2 * mm))
+        fixed = [6 * mm, 13 * mm, 14 * mm, 26 * mm]
+        groups_w = self.group_w * len(self.groups) if self.group_columns else 0
+        text_w = WIDTH - sum(fixed) - groups_w
+        header = [head("#"), head(_("Challenge")), head(_("Mean"), True), head(_("Votes"), True),
+                  head(_("Distribution 1-5"))] + \
+            [head(g["name"], True) for g in self.groups if self.group_columns]
+        rows = [header]
+        for n, c in enumerate(field["challenges"], 1):
+            votes = str(c["votes"]) + (f" (+{c['cant_judge']})" if c["cant_judge"] else "")
+            rows.append([P(str(n), "cell_num"), self.text_cell(c["text"], c),
+                         P(self.num(c["mean"]), "cell_num"), P(votes, "cell_num"),
+                         distribution_bar(c["distribution"], c["mean"]),
+                         *(self.group_cells(c) if self.group_columns else [])])
+        widths = [fixed[0], text_w, fixed[1], fixed[2], fixed[3], *self.group_widths(groups_w)]
+        self.add(table(rows, widths), Spacer(1, 1 * mm), scale_legend("challenges"))
+        if any(c["cant_judge"] for c in field["challenges"]):
+            self.add(P(_("(+n): answers \u201ccan't judge\u201d, not counted in the mean."),
+                       "muted"))
+
+    def principles(self, field: dict[str, Any]) -> None:
+        layout = r.matrix_layout(field["principles"])
+        ordered, numbers = layout["ordered"], layout["numbers"]
+        self.add(CondPageBreak(110 * mm), P(_("Principles: priority matrix"), "h2"), P(_(
+            "How well we already do it (across) against the priority points it received (up). "
+            "Numbers refer to the table below."), "muted"), Spacer(1, 2 * mm))
+        if layout["drawn"]:
+            self.add(matrix_chart(layout, self.language), Spacer(1, 3 * mm))
+        header = [head("#"), head(_("Principle")), head(_("Quadrant")),
+                  head(_("How well done"), True), head(_("Votes"), True),
+                  head(_("Points"), True), head(_("Gave points"), True)]
+        rows = [header]
+        highlight = {}
+        for p in ordered:
+            ink = QUADRANT_COLOURS.get(p["quadrant"], (MUTED, None))[0]
+            quadrant = Markup(f'<font color="{ink.hexval()}"><b>'
+                              f'{escape(r.quadrant_name(p["quadrant"]))}</b></font>')
+            text = [P(p["text"], "cell")]
+            if p["group"]:
+                text.insert(0, P(p["group"], "cell_small"))
+            rows.append([P(str(numbers[p["id"]]), "cell_num"), text, P(quadrant, "cell"),
+                         P(self.num(p["done"]), "cell_num"), P(str(p["done_votes"]), "cell_num"),
+                         P(str(p["points"]), "cell_num"), P(str(p["givers"]), "cell_num")])
+            if p["quadrant"] == "act_first":
+                highlight[len(rows) - 1] = QUADRANT_COLOURS["act_first"][1]
+        fixed = [7 * mm, 22 * mm, 14 * mm, 11 * mm, 11 * mm, 13 * mm]
+        self.add(table(rows, [fixed[0], WIDTH - sum(fixed), *fixed[1:]], highlight=highlight))
+
+    def ideas(self, ideas: list[dict[str, Any]], heading: str) -> None:
+        self.add(P(heading, "h2"))
+        rows = [[head(_("Idea")), head(_("Upvotes"), True)]]
+        rows += [[P(i["text"], "cell"), P(str(i["upvotes"]), "cell_num")] for i in ideas]
+        self.add(table(rows, [WIDTH - 18 * mm, 18 * mm]))
+
+    def practices(self, field: dict[str, Any]) -> None:
+        self.add(CondPageBreak(50 * mm), P(_("Practice examples from the toolbox"), "h2"), P(_(
+            "This field has principles to act on first; these examples from other places "
+            "show how it can be done."), "muted"), Spacer(1, 1 * mm))
+        for x in field["practices"]:
+            title = escape(x["title"]) + (f' <font color="{MUTED.hexval()}">· '
+                                          f'{escape(x["place"])}</font>' if x["place"] else "")
+            paragraphs = [P(Markup(f"<b>{title}</b>"), "h3")]
+            paragraphs += [P(part, "practice") for part in x["text"].split("\n\n") if part]
+            self.add(KeepTogether(paragraphs[:2]), *paragraphs[2:])
+
+    def field(self, field: dict[str, Any]) -> None:
+        self.add(PageBreak(), P(field["title"], "h1"))
+        if field["challenges"]:
+            self.challenges(field)
+        if field["principles"]:
+            self.principles(field)
+        if field["ideas"]:
+            self.ideas(field["ideas"], _("Ideas"))
+        if field["act_first"] and field["practices"]:
+            self.practices(field)
+
+    def agreement(self) -> None:
+        targets = r.target_of(self.data)
+        kind = {"challenges": _("Challenge"), "principles": _("Principle")}
+
+        def label(item: dict[str, Any]) -> Paragraph:
+            return P(f"{item['field']} · {kind.get(targets.get(item['id']), '')}", "cell_small")
+
+        self.add(PageBreak(), P(_("Consensus and divergence"), "h1"))
+        groups_w = self.group_w * len(self.groups) if self.group_columns else 0
+        self.add(P(_("Widest consensus"), "h2"), P(_(
+            "Items on which every group agreed most (a rating of 4 or 5), from 0 to 1."),
+            "muted"), Spacer(1, 1 * mm))
+        fixed = [15 * mm, 11 * mm]
+        header = [head(_("Item")), head(_("Consensus"), True),
+                  head(_("Mean"), True)] + \
+            [head(g["name"], True) for g in self.groups if self.group_columns]
+        rows = [header] + [
+            [[label(i), self.text_cell(i["text"], i)], P(self.num(i["consensus"], 2), "cell_num"),
+             P(self.num(i["mean"]), "cell_num"),
+             *(self.group_cells(i) if self.group_columns else [])]
+            for i in self.data["consensus"]]
+        widths = [WIDTH - sum(fixed) - groups_w, *fixed, *self.group_widths(groups_w)]
+        if len(rows) > 1:
+            self.add(table(rows, widths))
+        else:
+            self.add(P(_("No ratings yet."), "muted"))
+        self.add(P(_("Sharpest divergence"), "h2"), P(_(
+            "Items on which the groups' means lie %(threshold)s points or more apart.",
+            threshold=self.num(self.data["method"]["divergence_threshold"])), "muted"),
+            Spacer(1, 1 * mm))
+        header = [head(_("Item")), head(_("Gap"), True),
+                  head(_("Mean"), True)] + \
+            [head(g["name"], True) for g in self.groups if self.group_columns]
+        rows = [header] + [
+            [[label(i), self.text_cell(i["text"], i)], P(self.num(i["divergence"]), "cell_num"),
+             P(self.num(i["mean"]), "cell_num"),
+             *(self.group_cells(i) if self.group_columns else [])]
+            for i in self.data["divergence"]]
+        if len(rows) > 1:
+            self.add(table(rows, widths))
+        else:
+            self.add(P(_("No item divides the groups by %(threshold)s points or more.",
+                         threshold=self.num(self.data["method"]["divergence_threshold"])),
+                       "muted"))
+
+    def shifts(self) -> None:
+        if not self.data["shifts"]:
+            return
+        titles = {f["id"]: f["title"] for f in self.data["fields"]}
+        self.add(PageBreak(), P(_("Shifts after a second vote"), "h1"), P(_(
+            "Rounds that were reopened after discussion: the earlier vote (hollow) and the "
+            "later one (filled)."), "body"))
+        for shift in self.data["shifts"]:
+            rating = shift["kind"] == "rating"
+            digits = 1 if rating else 0
+            self.add(P(f"{titles.get(shift['field'], '')}: {shift['question']}", "h2"))
+            top = max([i["after"] or 0 for i in shift["items"]] +
+                      [i["before"] or 0 for i in shift["items"]] + [1])
+            low, high = (1, 5) if rating else (0, top)
+            groups_w = self.group_w * len(self.groups) if self.group_columns else 0
+            fixed = [11 * mm, 11 * mm, 12 * mm, 22 * mm]
+            header = [head(_("Item")), head(_("Before"), True), head(_("After"), True),
+                      head(_("Change"), True), head("")] + \
+                [head(g["name"], True) for g in self.groups if self.group_columns]
+            rows = [header]
+            for i in shift["items"]:
+                cells = []
+                for g in self.groups if self.group_columns else []:
+                    moved = i["groups"].get(g["id"], {})
+                    cells.append(P(r.too_few(), "cell_few") if moved.get("suppressed")
+                                 or not moved else
+                                 P(f"{self.num(moved['before'], digits)} → "
+                                   f"{self.num(moved['after'], digits)}", "cell_num"))
+                rows.append([P(i["text"], "cell"), P(self.num(i["before"], digits), "cell_num"),
+                             P(self.num(i["after"], digits), "cell_num"),
+                             P(r.signed(i["change"], digits, self.language), "cell_num"),
+                             change_chart(i["before"], i["after"], low, high), *cells])
+            widths = [WIDTH - sum(fixed) - groups_w, *fixed, *self.group_widths(groups_w)]
+            self.add(table(rows, widths))
+
+    def method(self) -> None:
+        self.add(PageBreak(), P(_("Note on method"), "h1"))
+        for heading, text in r.method_notes(self.data["method"], self.language):
+            self.add(KeepTogether([P(heading, "h3"), P(text, "body")]))
+        source = self.data.get("session", {}).get("source")
+        if source:
+            self.add(P(_("Source of the items"), "h3"), P(source, "body"))
+
+    def build(self) -> bytes:
+        self.title_page()
+        self.act_first()
+        for field in self.data["fields"]:
+            if r.has_results(field):
+                self.field(field)
+        self.agreement()
+        if self.data["ideas"]:
+            self.ideas(self.data["ideas"], _("Further ideas"))
+        self.shifts()
+        self.method()
+        s = self.data["session"]
+        doc = Document(s["title"], _("Summary of the workshop results"),
+                       " · ".join(x for x in (s["title"], s["place"],
+                                              r.long_date(s["date"], self.language)) if x),
+                       self.language)
+        return doc.build(self.story)
+
+
+def render(data: dict[str, Any]) -> bytes:
+    token = _language.set(data["session"]["language"])
+    try:
+        return SummaryReport(data).build()
+    finally:
+        _language.reset(token)
+
+
+def export(ctx: Context) -> Export:
+    with force_locale(ctx.language):
+        data = summary.build(ctx.session, ctx.workshop, ctx.language)
+        return Export(render(data), MIMETYPE)
+
+
+# --- The comparison of two sessions ---------------------------------------------------------
+
+class CompareReport(SummaryReport):
+    def __init__(self, data: dict[str, Any], language: str):
+        self.data = data
+        self.language = language
+        self.groups = data["groups"]
+        self.story = []
+
+    def title_page(self) -> None:
+        first, second = self.data["first"], self.data["second"]
+        self.add(Spacer(1, 30 * mm), P(_("Comparison of two workshops").upper(), "eyebrow"),
+                 P(f"{first['title']} → {second['title']}", "title"), Spacer(1, 8 * mm))
+        rows = [[head(""), head(_("Earlier")), head(_("Later"))]]
+        for label, key in ((_("Title"), "title"), (_("Place"), "place")):
+            rows.append([P(label, "cell_bold"), P(first[key], "cell"), P(second[key], "cell")])
+        rows.append([P(_("Date"), "cell_bold"),
+                     P(r.long_date(first["date"], self.language), "cell"),
+                     P(r.long_date(second["date"], self.language), "cell")])
+        rows.append([P(_("Participants"), "cell_bold"),
+                     P(str(first["participation"]["participants"]), "cell"),
+                     P(str(second["participation"]["participants"]), "cell")])
+        for g in self.groups:
+            rows.append([P(g["name"], "cell"),
+                         P(str(first["participation"]["by_group"].get(g["id"], 0)), "cell"),
+                         P(str(second["participation"]["by_group"].get(g["id"], 0)), "cell")])
+        self.add(table(rows, [50 * mm, (WIDTH - 50 * mm) / 2, (WIDTH - 50 * mm) / 2]))
+        self.add(Spacer(1, 12 * mm), P(_(
+            "For every item rated in both workshops: the earlier figure (hollow) and the later "
+            "one (filled), overall and per group. Group figures appear only where both "
+            "workshops had at least %(min)d voters in that group. Priority points depend on "
+            "how many took part; compare them within a workshop first.",
+            min=self.data["method"]["min_group_voters"]), "muted"))
+        self.add(NextPageTemplate("body"), PageBreak())
+
+    def items(self) -> None:
+        by_field: dict[str, list] = {}
+        for row in self.data["items"]:
+            by_field.setdefault(row["field"], []).append(row)
+        if not by_field:
+            self.add(P(_("The two workshops have no rated item in common."), "body"))
+        for n, (field, rows) in enumerate(by_field.items()):
+            if n:
+                self.add(CondPageBreak(60 * mm))
+            self.add(P(field, "h1"))
+            figures: dict[tuple, list] = {}
+            for row in rows:
+                figures.setdefault((row["kind"], row["target"]), []).append(row)
+            for (kind, target), items in figures.items():
+                rating = kind == "rating"
+                digits = 1 if rating else 0
+                self.add(P(r.figure_name(kind, target), "h2"))
+                top = max([i["after"] or 0 for i in items] + [i["before"] or 0 for i in items]
+                          + [1])
+                low, high = (1, 5) if rating else (0, top)
+                groups_w = self.group_w * len(self.groups) if self.group_columns else 0
+                fixed = [11 * mm, 11 * mm, 12 * mm, 22 * mm]
+                header = [head(_("Item")), head(_("Earlier"), True), head(_("Later"), True),
+                          head(_("Change"), True), head("")] + \
+                    [head(g["name"], True) for g in self.groups if self.group_columns]
+                table_rows = [header]
+                for i in items:
+                    cells = []
+                    for g in self.groups if self.group_columns else []:
+                        moved = i["groups"].get(g["id"], {})
+                        cells.append(P(r.too_few(), "cell_few") if moved.get("suppressed")
+                                     or not moved else
+                                     P(r.signed(moved["change"], digits, self.language),
+                                       "cell_num"))
+                    table_rows.append([
+                        P(i["text"], "cell"), P(self.num(i["before"], digits), "cell_num"),
+                        P(self.num(i["after"], digits), "cell_num"),
+                        P(r.signed(i["change"], digits, self.language), "cell_num"),
+                        change_chart(i["before"], i["after"], low, high), *cells])
+                widths = [WIDTH - sum(fixed) - groups_w, *fixed, *self.group_widths(groups_w)]
+                self.add(table(table_rows, widths))
+                if self.group_columns and self.groups:
+                    self.add(P(_("Group columns: the change from the earlier to the later "
+                                 "workshop."), "muted"))
+
+    def build(self) -> bytes:
+        self.title_page()
+        self.items()
+        self.method()
+        first, second = self.data["first"], self.data["second"]
+        title = f"{first['title']} → {second['title']}"
+        doc = Document(title, _("Comparison of two workshops"), title, self.language)
+        return doc.build(self.story)
+
+
+def render_comparison(data: dict[str, Any], language: str) -> bytes:
+    """`data` is summary.compare() with "participation" added to "first" and "second"."""
+    token = _language.set(language)
+    try:
+        return CompareReport(data, language).build()
+    finally:
+        _language.reset(token)

@@ -1,0 +1,69 @@
+"""Downloads for the facilitator (CSV, XLSX, JSON, ...) and the import of a JSON export."""
+
+from flask import Blueprint, current_app, make_response, request
+from werkzeug.exceptions import HTTPException
+
+from workshop import exports, voting
+from workshop.errors import Invalid, NotFound, WorkshopError
+from workshop.exports import json as json_export
+from workshop.extensions import db
+from workshop.state import session_state
+from workshop.views import FACILITATOR_COOKIE, api, bearer_or_cookie, created_answer
+
+bp = Blueprint("exports", __name__)
+# Errors answer in JSON, exactly as the API's do.
+bp.register_error_handler(WorkshopError, api.domain_error)
+bp.register_error_handler(HTTPException, api.http_error)
+
+
+def _language(workshop) -> str:
+    """?lang= if the session has it, else the browser's best match among the session's."""
+    wanted = request.args.get("lang")
+    if wanted in workshop.languages:
+        return wanted
+    return request.accept_languages.best_match(workshop.languages) or workshop.languages[0]
+
+
+@bp.get("/sessions/<session_id>/export.<fmt>")
+def download(session_id: str, fmt: str):
+    """The session's data as a file; facilitator only (Bearer token or facilitator cookie)."""
+    with db.read() as session:
+        token = bearer_or_cookie(FACILITATOR_COOKIE.format(session_id))
+        workshop, _role = voting.authenticate(session, session_id, token)
+        try:
+            export = exports.exporter(fmt)
+        except exports.UnknownFormat:
+            raise NotFound(f"no export format '{fmt}'; choose one of "
+                           + ", ".join(exports.FORMATS), code="unknown_format") from None
+        ctx = exports.Context(session, workshop, _language(workshop),
+                              current_app.config["SECRET_KEY"])
+        content, mimetype = export(ctx)
+        name = exports.filename(workshop, fmt)
+    response = make_response(content)
+    response.headers["Content-Type"] = mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = "no-store"  # results are private to the facilitator
+    return response
+
+
+def _uploaded_document() -> bytes:
+    """The raw body, or the one file of a form upload."""
+    if request.mimetype == "multipart/form-data":
+        files = list(request.files.values())
+        if len(files) != 1:
+            raise Invalid("upload exactly one file: the JSON export of a session",
+                          code="invalid_json")
+        return files[0].read()
+    return request.get_data(cache=False)
+
+
+@bp.post("/api/sessions/import")
+def import_session():
+    """A JSON export re-created as a new, ended session; answers like POST /api/sessions."""
+    # A conference's backup is larger than any catalogue: its own limit, per request.
+    request.max_content_length = current_app.config["MAX_IMPORT_BYTES"]
+    plan = json_export.parse(json_export.loads(_uploaded_document()))
+    with db.write() as session:
+        created = json_export.create(session, plan)
+        state = session_state(created.session)
+    return created_answer(created, state)
