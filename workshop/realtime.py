@@ -15,6 +15,7 @@ from flask_socketio import ConnectionRefusedError, join_room, leave_room
 
 from workshop import voting
 from workshop.errors import Forbidden, Invalid, NotFound, Unauthorized, WorkshopError
+from workshop.exports import archive
 from workshop.extensions import db, socketio
 from workshop.models import Participant, WorkshopSession
 from workshop.state import (
@@ -456,8 +457,12 @@ def on_end_session(client: Client, payload: dict):
     with db.write() as s:
         workshop, _ = _load(s, client)
         changed = [r.id for r in voting.end_session(s, workshop)]
+    config = current_app.config
     return {"ended": True}, [
         lambda: broadcast_rounds(client.session_id, changed),
         lambda: socketio.emit("ended", {"session": client.session_id},
                               to=room(client.session_id)),
+        # The JSON backup and the PDF land in sessions/<id>/ for organisers to find.
+        lambda: socketio.start_background_task(archive.write_quietly, config["DATA_DIR"],
+                                               client.session_id, config["SECRET_KEY"]),
     ]

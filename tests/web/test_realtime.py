@@ -365,3 +365,27 @@ def test_deleting_the_session_tells_every_screen(room, client):
     assert room.events(phone, "deleted") == [{"session": room.created["id"]}]
     assert error(phone.emit("vote", {"round": room.rating, "item": "health-c1", "value": 3},
                             callback=True)) == "session_not_found"
+
+
+def test_ending_saves_the_backup_and_reports_to_disk(room, app):
+    import json
+    import time
+    from pathlib import Path
+
+    phone = room.phone()
+    room.act("open_round", round=room.rating)
+    phone.emit("vote", {"round": room.rating, "item": "health-c1", "value": 4}, callback=True)
+    room.act("end_session")
+    folder = Path(app.config["DATA_DIR"]) / room.created["id"]
+    expected = {"integrationsworkshop-erfurt-2026-03-14.json",
+                "integrationsworkshop-erfurt-2026-03-14-de.pdf",
+                "integrationsworkshop-erfurt-2026-03-14-en.pdf"}
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (
+            folder.is_dir() and {p.name for p in folder.iterdir()} == expected):
+        time.sleep(0.2)
+    assert {p.name for p in folder.iterdir()} == expected
+    backup = json.loads((folder / "integrationsworkshop-erfurt-2026-03-14.json").read_text())
+    assert backup["format"] == "workshop-session"
+    assert [v["value"] for v in backup["votes"]] == [4]
+    assert (folder / "integrationsworkshop-erfurt-2026-03-14-de.pdf").read_bytes()[:5] == b"%PDF-"
