@@ -20,12 +20,13 @@ test: $(STAMP) browser
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-# Browser tests drive Debian's Chromium; install it when it is missing and we can.
+# Browser tests drive Debian's Chromium, report tests render PDFs with poppler's pdftoppm;
+# install them when missing and we can.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium && command -v pdftoppm; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing Chromium for the browser tests..."; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	    echo "Installing Chromium and poppler-utils for the browser and report tests..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null) \
 	      || echo "Could not install Chromium; browser tests will be skipped (or fail with CI=true)."; \
 	  else echo "Chromium is missing; browser tests will be skipped (or fail with CI=true)."; fi; }
 

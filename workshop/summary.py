@@ -12,6 +12,7 @@ from workshop.models import Group, Participant, Round, WorkshopSession
 from workshop.state import ideas, pick, round_results
 
 TOP = 5  # how many items the consensus and divergence lists show
+CONSENSUS_FLOOR = 0.5  # below this no item is listed as having wide consensus
 
 
 def method() -> dict[str, Any]:
@@ -97,6 +98,8 @@ def build(session: Session, workshop: WorkshopSession, language: str) -> dict[st
                 "done": matrix[i]["done"], "done_votes": done_items.get(i, {}).get("votes", 0),
                 "points": matrix[i]["points"], "givers": dot_items.get(i, {}).get("votes", 0),
                 "quadrant": matrix[i]["quadrant"] if done_round and dots_round else None,
+                # Per group how well it is done, under the same privacy rule as everywhere.
+                "groups": done_items.get(i, {}).get("groups", {}),
             } for i in order]
             entry["principles"] = principles
             entry["act_first"] = sorted(
@@ -110,7 +113,9 @@ def build(session: Session, workshop: WorkshopSession, language: str) -> dict[st
 
     general_ideas = [i for rnd in workshop.rounds if rnd.kind == "ideas" and not rnd.field
                      and rnd.state != "pending" for i in ideas(session, rnd)]
-    with_consensus = [i for i in rated if i["consensus"] is not None and i["votes"] > 0]
+    # Only items on which more agree than not count as "widest consensus".
+    with_consensus = [i for i in rated if i["consensus"] is not None and i["votes"] > 0
+                      and i["consensus"] >= CONSENSUS_FLOOR]
     shifts = []
     for rnd in workshop.rounds:
         if rnd.attempt > 1 and rnd.kind != "ideas":

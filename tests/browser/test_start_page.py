@@ -1,6 +1,7 @@
 """The facilitator creates a session in Chromium and sees the links; projector and phone pages."""
 
 import requests
+from playwright.sync_api import expect
 
 from tests.browser.conftest import LAPTOP, PHONE, PROJECTOR
 
@@ -53,7 +54,8 @@ def test_create_session_in_german_and_open_every_link(chromium, live_server, scr
     screenshot(phone, "phone-join-en")
     phone.get_by_role("button", name="Join").click()
     phone.wait_for_url(f"**/j/{code}")
-    assert phone.get_by_role("heading", name="Integrationsworkshop Rathaus").is_visible()
+    expect(phone.locator(".phone-title")).to_have_text("Integrationsworkshop Rathaus")
+    expect(phone.get_by_role("heading", name="Choose your language")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(phone, "phone-session-en")
     context.close()

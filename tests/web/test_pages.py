@@ -1,5 +1,6 @@
 """Server-rendered pages in German and English, with the right <html lang>."""
 
+import json
 import re
 
 from tests.factories import api_session
@@ -81,3 +82,50 @@ def test_join_by_code(client):
 def test_error_pages_in_german(client):
     page = client.get("/nirgends", headers={"Accept-Language": "de"}).get_data(as_text=True)
     assert "Nicht gefunden" in page and html_lang(page) == "de"
+
+
+def page_data(body: str, element_id: str) -> dict:
+    """The JSON a live page hands to its script."""
+    found = re.search(rf'<script type="application/json" id="{element_id}">(.*?)</script>', body,
+                      re.S)
+    return json.loads(found.group(1))
+
+
+def test_projector_page_carries_only_a_projector_token(client):
+    created = api_session(client)
+    for token in (created["projector_token"], created["facilitator_token"]):
+        fresh = client.application.test_client()
+        location = fresh.get(f"/p/{created['id']}?token={token}").headers["Location"]
+        body = fresh.get(location + "?lang=en").get_data(as_text=True)
+        data = page_data(body, "projector-data")
+        # Opened with either link, the page signs in as a projector: it can only watch.
+        assert data["projector_token"] == created["projector_token"]
+        assert created["facilitator_token"] not in body
+        assert page_data(body, "texts")["common"]["too_few"] == "too few to show"
+        assert "socket.io.min.js" in body and "//cdn" not in body
+
+
+def test_console_page_carries_the_facilitator_token_and_texts(client):
+    created = api_session(client)
+    location = client.get(created["links"]["facilitator"]).headers["Location"]
+    body = client.get(location + "?lang=de").get_data(as_text=True)
+    data = page_data(body, "console-data")
+    assert data["facilitator_token"] == created["facilitator_token"]
+    assert data["language"] == "de"
+    assert page_data(body, "texts")["page"]["end_session"] == "Sitzung beenden"
+
+
+def test_phone_page_has_its_texts_in_every_interface_language(client):
+    created = api_session(client)
+    body = client.get(f"/j/{created['join_code']}?lang=en").get_data(as_text=True)
+    assert html_lang(body) == "en"
+    data = page_data(body, "phone-data")
+    assert data["code"] == created["join_code"] and data["ui"] == "en"
+    assert data["texts"]["de"]["choose_group"] == "Zu welcher Gruppe gehören Sie?"
+    assert data["texts"]["en"]["choose_group"] == "Which group do you belong to?"
+    assert data["texts"]["de"]["points_left"] == {"one": "{n} Punkt übrig",
+                                                  "other": "{n} Punkte übrig"}
+    assert [g["name"] for g in data["groups"]["de"]][0] == "Verwaltung"
+    assert [g["name"] for g in data["groups"]["en"]][0] == "Administration"
+    assert {lang["code"]: lang["name"] for lang in data["languages"]} == {
+        "de": "Deutsch", "en": "English"}

@@ -1,16 +1,18 @@
 """Facilitator pages: the start page that creates a session, and the session's console."""
 
 from babel import Locale, UnknownLocaleError
-from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from workshop import catalogue as catalogues
-from workshop import voting
-from workshop.errors import Unauthorized, WorkshopError
+from workshop import exports, voting
+from workshop import summary as summary_data
+from workshop.errors import Invalid, Unauthorized, WorkshopError
+from workshop.exports import report
 from workshop.extensions import db
-from workshop.state import pick, session_state
+from workshop.state import choose_language, pick, session_state
 from workshop.views import FACILITATOR_COOKIE, bearer_or_cookie, session_links, set_token_cookie
 from workshop.views.qr import qr_svg
 
@@ -103,20 +105,114 @@ def console(session_id: str):
         return response
     with db.read() as session:
         workshop, token = _facilitator_session(session, session_id)
-        state = session_state(workshop, str(request.accept_languages.best_match(
-            workshop.languages) or workshop.languages[0]))
+        # Catalogue texts in the interface language when the session has it.
+        state = session_state(workshop, str(get_locale()))
     links = session_links(workshop.id, workshop.join_code, token,
                           voting.projector_token_for(token, workshop.id))
+    import time  # here, not at the top: this function is all the live console adds
+
+    # The page is only served with the facilitator's credential, so its socket may carry it.
+    page = {"session": workshop.id, "facilitator_token": token, "language": state["language"],
+            "now": int(time.time() * 1000)}
     return render_template("facilitator/console.html", state=state, links=links,
-                           join_qr=qr_svg(links["join"], scale=6))
+                           join_qr=qr_svg(links["join"], scale=6), page=page)
 
 
 @bp.get("/s/<session_id>/summary")
 def summary(session_id: str):
+    """The organisers' results page: figures, charts, downloads, and a way to compare."""
     with db.read() as session:
         workshop, _token = _facilitator_session(session, session_id)
-        state = session_state(workshop)
-    return render_template("facilitator/summary.html", state=state)
+        language = choose_language(workshop, str(get_locale()))
+        data = summary_data.build(session, workshop, language)
+        others = _comparable(session, workshop)
+    downloads = [(fmt, f"/sessions/{session_id}/export.{fmt}?lang={language}")
+                 for fmt in report.FORMATS]
+    return render_template("facilitator/summary.html", data=data, r=report, others=others,
+                           downloads=downloads, language=language)
+
+
+def _tokens_for(session_id: str) -> list[str]:
+    """The facilitator cookie of this session, and any Bearer token(s) (comma-separated)."""
+    tokens = []
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        tokens += [t.strip() for t in header[7:].split(",") if t.strip()]
+    cookie = request.cookies.get(FACILITATOR_COOKIE.format(session_id))
+    return [*tokens, cookie] if cookie else tokens
+
+
+def _authorised(session, session_id: str):
+    """The session if this browser or client holds its facilitator token, else None."""
+    for token in _tokens_for(session_id):
+        try:
+            return voting.authenticate(session, session_id, token)[0]
+        except Unauthorized:
+            continue
+    return None
+
+
+def _when(workshop) -> str:
+    return workshop.date or workshop.created_at.date().isoformat()
+
+
+def _comparable(session, workshop) -> list[dict]:
+    """Other sessions on the same catalogue whose facilitator cookie this browser holds."""
+    prefix = FACILITATOR_COOKIE.format("")
+    found = []
+    for name in request.cookies:
+        other_id = name[len(prefix):]
+        if not name.startswith(prefix) or other_id == workshop.id:
+            continue
+        other = _authorised(session, other_id)
+        if other is not None and other.catalogue_id == workshop.catalogue_id:
+            found.append({"id": other.id, "title": other.title, "place": other.place,
+                          "date": other.date, "when": _when(other)})
+    return sorted(found, key=lambda o: o["when"], reverse=True)
+
+
+def _comparison() -> tuple[dict, str]:
+    """Both sessions of ?a=&b= (the facilitator's for each), the earlier one first."""
+    ids = [request.args.get("a", ""), request.args.get("b", "")]
+    if not all(ids) or ids[0] == ids[1]:
+        abort(400, description=_("Choose two different sessions to compare."))
+    with db.read() as session:
+        pair = [_authorised(session, i) for i in ids]
+        if None in pair:
+            abort(403)
+        first, second = sorted(pair, key=lambda w: (_when(w), w.created_at))
+        language = choose_language(second, str(get_locale()))
+        try:
+            data = summary_data.compare(session, first, second, language)
+        except Invalid:
+            abort(400, description=_("Only sessions on the same catalogue can be compared."))
+        data["first"]["participation"] = summary_data.participation(session, first)
+        data["second"]["participation"] = summary_data.participation(session, second)
+    return data, language
+
+
+@bp.get("/compare")
+def compare():
+    """How ratings and priorities moved between two sessions on the same catalogue."""
+    data, language = _comparison()
+    pdf_link = url_for("facilitator.compare_pdf", a=data["first"]["id"], b=data["second"]["id"],
+                       lang=language)
+    return render_template("facilitator/compare.html", data=data, r=report, language=language,
+                           pdf_link=pdf_link)
+
+
+@bp.get("/compare.pdf")
+def compare_pdf():
+    from workshop.exports import pdf  # ReportLab loads only when someone asks for a PDF
+
+    data, language = _comparison()
+    name = "-".join(["comparison", exports.slug(data["first"]["title"], 30) or "first",
+                     exports.slug(data["second"]["title"], 30) or "second"])
+    response = make_response(pdf.render_comparison(data, language))
+    response.headers["Content-Type"] = pdf.MIMETYPE
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 _ERROR_TEXTS = {

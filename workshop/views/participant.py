@@ -1,7 +1,19 @@
-"""Participant pages: enter or scan the join code."""
+"""Participant pages: enter or scan the join code, then the phone's live page."""
 
-from flask import Blueprint, redirect, render_template, request, url_for
-from flask_babel import get_locale
+import json
+import time
+
+from babel import Locale, UnknownLocaleError
+from flask import (
+    Blueprint,
+    current_app,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import force_locale, get_locale
 
 from workshop import voting
 from workshop.errors import NotFound
@@ -9,6 +21,29 @@ from workshop.extensions import db
 from workshop.state import session_state
 
 bp = Blueprint("participant", __name__)
+
+TEXTS = "live/texts.html"
+
+
+def native_name(code: str) -> str:
+    """A language's name in that language ('Deutsch', 'English'), for people who read only it."""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:] if name else code
+
+
+def interface_texts(*macros: str) -> dict[str, dict]:
+    """The scripts' texts in every interface language: the phone switches without reloading."""
+    texts = {}
+    for language in current_app.config["INTERFACE_LANGUAGES"]:
+        with force_locale(language):
+            merged: dict = {}
+            for name in macros:
+                merged.update(json.loads(str(get_template_attribute(TEXTS, name)())))
+            texts[language] = merged
+    return texts
 
 
 @bp.get("/join")
@@ -27,4 +62,21 @@ def join_code(code: str):
         except NotFound:
             return render_template("participant/join.html", error=code), 404
         state = session_state(workshop, str(get_locale()))
-    return render_template("participant/session.html", state=state)
+        # Group names in each session language, so choosing a language redraws them at once.
+        groups = {language: session_state(workshop, language)["groups"]
+                  for language in workshop.languages}
+    page = {
+        "code": state["join_code"],
+        "session": state["id"],
+        "title": state["title"],
+        "languages": [{"code": code, "name": native_name(code)} for code in state["languages"]],
+        "groups": groups,
+        "ui": str(get_locale()),
+        "interface_languages": [{"code": code, "name": native_name(code)}
+                                for code in current_app.config["INTERFACE_LANGUAGES"]],
+        "texts": interface_texts("common", "phone"),
+        "max_idea": voting.MAX_IDEA_LENGTH,
+        "now": int(time.time() * 1000),
+        "join_url": url_for("participant.join"),
+    }
+    return render_template("participant/session.html", state=state, page=page)
