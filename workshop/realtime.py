@@ -23,6 +23,7 @@ from workshop.state import (
     field_titles,
     ideas,
     live_state,
+    principle_group_titles,
     round_results,
     round_state,
     tally,
@@ -171,8 +172,10 @@ def broadcast_rounds(session_id: str, round_ids: list[int]) -> None:
         workshop = s.get(WorkshopSession, session_id)
         for language in workshop.languages:
             titles = field_titles(workshop, language)
+            group_titles = principle_group_titles(workshop, language)
             for rnd in (r for r in workshop.rounds if r.id in round_ids):
-                payload = {"round": round_state(rnd, language, workshop.languages, titles),
+                payload = {"round": round_state(rnd, language, workshop.languages, titles,
+                                                group_titles),
                            "current_round": workshop.current_round_id}
                 outgoing.append(("round", payload, room(session_id, "lang:" + language)))
     for event, payload, to in outgoing:
@@ -203,7 +206,12 @@ def _authenticate(s, auth: Any) -> tuple[Client, WorkshopSession, Participant | 
         code = auth["join_code"]
         if not isinstance(code, str) or len(code) > 32:
             raise Unauthorized("the join code is not valid", code="unknown_join_code")
-        workshop = voting.find_live_session_by_code(s, code)
+        try:
+            workshop = voting.find_live_session_by_code(s, code)
+        except NotFound:
+            # A phone coming back after the end: say so, rather than "unknown code".
+            voting.refuse_ended_participant(s, code, auth.get("participant_token"))
+            raise
         participant = None
         if auth.get("participant_token") is not None:
             participant = voting.participant_by_token(s, workshop, auth["participant_token"])
@@ -462,6 +470,7 @@ def on_end_session(client: Client, payload: dict):
         lambda: broadcast_rounds(client.session_id, changed),
         lambda: socketio.emit("ended", {"session": client.session_id},
                               to=room(client.session_id)),
+        lambda: socketio.emit("timer", {"timer": None}, to=room(client.session_id)),
         # The JSON backup and the PDF land in sessions/<id>/ for organisers to find.
         lambda: socketio.start_background_task(archive.write_quietly, config["DATA_DIR"],
                                                client.session_id, config["SECRET_KEY"]),

@@ -9,6 +9,9 @@ from typing import Any
 
 # A per-group figure from fewer voters than this is never shown or exported.
 MIN_GROUP_VOTERS = 3
+# Items whose group-informed consensus reaches this are marked as shared across groups
+# (e.g. two of three voters agreeing in every group gives (2+1)/(3+2) = 0.6).
+CONSENSUS_THRESHOLD = 0.6
 # Group means this far apart (on the 1-5 scale) or more mark an item as divergent.
 DIVERGENCE_THRESHOLD = 1.0
 # Ratings that count as agreeing for consensus ("applies" / "done well").
@@ -88,6 +91,8 @@ def rating_results(items: list[str], ballots: Iterable[Ballot],
                 shown_means[group] = stats["mean"]
         per_group = {g: by_item_group[(item, g)] for g in groups}
         entry["consensus"] = consensus(per_group, groups)
+        entry["consensual"] = (entry["consensus"] is not None
+                               and entry["consensus"] >= CONSENSUS_THRESHOLD)
         entry["divergence"] = divergence(shown_means)
         entry["divergent"] = (entry["divergence"] is not None
                               and entry["divergence"] >= DIVERGENCE_THRESHOLD)

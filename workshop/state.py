@@ -3,7 +3,7 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, union
 from sqlalchemy.orm import Session
 
 from workshop import results
@@ -32,8 +32,14 @@ def field_titles(workshop: WorkshopSession, language: str) -> dict[str, str]:
             for f in workshop.catalogue["action_fields"]}
 
 
+def principle_group_titles(workshop: WorkshopSession, language: str) -> dict[str, str]:
+    return {g["id"]: pick(g["title"], language, workshop.languages)
+            for f in workshop.catalogue["action_fields"] for g in f["principle_groups"]}
+
+
 def round_state(r: Round, language: str, languages: list[str],
-                titles: dict[str, str]) -> dict[str, Any]:
+                titles: dict[str, str],
+                group_titles: dict[str, str] | None = None) -> dict[str, Any]:
     data = {
         "id": r.id,
         "position": r.position,
@@ -47,7 +53,9 @@ def round_state(r: Round, language: str, languages: list[str],
         "attempt": r.attempt,
         "items": [
             {"id": item["id"], "text": pick(item["text"], language, languages),
-             **({"group": item["group"]} if "group" in item else {})}
+             **({"group": item["group"],
+                 "group_title": (group_titles or {}).get(item["group"], "")}
+                if "group" in item else {})}
             for item in r.items
         ],
     }
@@ -61,6 +69,7 @@ def session_state(workshop: WorkshopSession, language: str | None = None) -> dic
     language = choose_language(workshop, language)
     languages = workshop.languages
     titles = field_titles(workshop, language)
+    group_titles = principle_group_titles(workshop, language)
     return {
         "id": workshop.id,
         "title": workshop.title,
@@ -74,7 +83,8 @@ def session_state(workshop: WorkshopSession, language: str | None = None) -> dic
         "ended": workshop.ended_at is not None,
         "groups": [{"id": g.key, "name": pick(g.name, language, languages)}
                    for g in workshop.groups],
-        "rounds": [round_state(r, language, languages, titles) for r in workshop.rounds],
+        "rounds": [round_state(r, language, languages, titles, group_titles)
+                   for r in workshop.rounds],
     }
 
 
@@ -133,11 +143,17 @@ def round_results(session: Session, workshop: WorkshopSession, rnd: Round,
 def tally(session: Session, workshop: WorkshopSession, rnd: Round) -> dict[str, Any]:
     """Who has voted in the round's current attempt, overall and per group, and per item."""
     if rnd.kind == "ideas":
+        # Taking part in an ideas round: writing an idea or supporting one.
+        authors = select(Idea.participant_id.label("pid")).where(
+            Idea.round_id == rnd.id, Idea.attempt == rnd.attempt)
+        supporters = select(Upvote.participant_id.label("pid")).join(
+            Idea, Idea.id == Upvote.idea_id).where(Idea.round_id == rnd.id,
+                                                   Idea.attempt == rnd.attempt)
+        active = union(authors, supporters).subquery()
         rows = session.execute(
-            select(Group.key, func.count(func.distinct(Idea.participant_id)))
-            .join(Participant, Participant.id == Idea.participant_id)
+            select(Group.key, func.count(func.distinct(active.c.pid)))
+            .join(Participant, Participant.id == active.c.pid)
             .join(Group, Group.id == Participant.group_id)
-            .where(Idea.round_id == rnd.id, Idea.attempt == rnd.attempt)
             .group_by(Group.key))
         per_item: dict[str, int] = {}
     else:
@@ -214,10 +230,11 @@ def live_state(session: Session, workshop: WorkshopSession, role: str, language:
 
 
 def timer_state(workshop: WorkshopSession) -> dict[str, Any] | None:
+    """The countdown; `now` is the server's clock, so a phone with a wrong clock counts right."""
     if workshop.timer_ends_at is None:
         return None
     return {"ends_at": as_utc(workshop.timer_ends_at).isoformat(),
-            "seconds": workshop.timer_seconds}
+            "seconds": workshop.timer_seconds, "now": datetime.now(UTC).isoformat()}
 
 
 def as_utc(moment: datetime) -> datetime:

@@ -12,7 +12,6 @@ from workshop.models import Group, Participant, Round, WorkshopSession
 from workshop.state import ideas, pick, round_results
 
 TOP = 5  # how many items the consensus and divergence lists show
-CONSENSUS_FLOOR = 0.5  # below this no item is listed as having wide consensus
 
 
 def method() -> dict[str, Any]:
@@ -20,6 +19,7 @@ def method() -> dict[str, Any]:
     return {
         "min_group_voters": results.MIN_GROUP_VOTERS,
         "divergence_threshold": results.DIVERGENCE_THRESHOLD,
+        "consensus_threshold": results.CONSENSUS_THRESHOLD,
         "agree_values": list(results.AGREE_VALUES),
         "done_midpoint": results.DONE_MIDPOINT,
     }
@@ -113,9 +113,7 @@ def build(session: Session, workshop: WorkshopSession, language: str) -> dict[st
 
     general_ideas = [i for rnd in workshop.rounds if rnd.kind == "ideas" and not rnd.field
                      and rnd.state != "pending" for i in ideas(session, rnd)]
-    # Only items on which more agree than not count as "widest consensus".
-    with_consensus = [i for i in rated if i["consensus"] is not None and i["votes"] > 0
-                      and i["consensus"] >= CONSENSUS_FLOOR]
+    with_consensus = [i for i in rated if i["consensual"] and i["votes"] > 0]
     shifts = []
     for rnd in workshop.rounds:
         if rnd.attempt > 1 and rnd.kind != "ideas":

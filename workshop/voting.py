@@ -401,6 +401,18 @@ def find_live_session_by_code(session: Session, code: str) -> WorkshopSession:
     return workshop
 
 
+def refuse_ended_participant(session: Session, code: str, token: Any) -> None:
+    """Raise session_ended if `token` is a participant of an ended session with this code."""
+    if not isinstance(token, str) or not token:
+        return
+    workshop = session.scalar(
+        select(WorkshopSession).join(Participant, Participant.session_id == WorkshopSession.id)
+        .where(Participant.token_hash == hash_token(token),
+               WorkshopSession.join_code == normalise_join_code(code)))
+    if workshop is not None and workshop.ended_at is not None:
+        raise Conflict("this session has ended", code="session_ended")
+
+
 def delete_session(session: Session, workshop: WorkshopSession) -> None:
     """Rows go with the session through ON DELETE CASCADE; files are the caller's to remove."""
     session.delete(workshop)

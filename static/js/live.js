@@ -142,7 +142,8 @@
   };
 
   /* The countdown: ends_at is server time; `offset` (server minus client clock) comes from the
-     time the page was rendered, so a phone with a wrong clock still counts right. */
+     time the page was rendered and is renewed from each timer's `now`, so a phone with a wrong
+     clock still counts right. */
   Live.Countdown = function (serverNow) {
     this.offset = serverNow ? serverNow - Date.now() : 0;
     this.endsAt = null;
@@ -150,6 +151,7 @@
     this.handle = null;
   };
   Live.Countdown.prototype.set = function (timer) {
+    if (timer && timer.now) this.offset = Date.parse(timer.now) - Date.now();
     this.endsAt = timer ? Date.parse(timer.ends_at) : null;
     if (this.handle) { global.clearInterval(this.handle); this.handle = null; }
     var self = this;

@@ -96,9 +96,9 @@
       dropOps(function () { return true; });
       if (lost) notify(t("not_saved_closed", {n: lost}), true);
       socket.connect();
-    } else if (code === "unknown_join_code" || code === "bad_auth") {
+    } else if (code === "session_ended" || code === "unknown_join_code" || code === "bad_auth") {
       // An ended session frees its code: a phone that saw the end says so, not "unknown".
-      if (store.get("ended")) S.ended = true; else S.gone = true;
+      if (code === "session_ended" || store.get("ended")) S.ended = true; else S.gone = true;
       var lostAnswers = countAnswers(S.outbox);
       dropOps(function () { return true; });
       if (lostAnswers) notify(t("not_saved_closed", {n: lostAnswers}), true);

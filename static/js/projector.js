@@ -12,8 +12,6 @@
   var side = document.getElementById("side");
   var connBar = document.getElementById("conn");
 
-  // A rating item is marked "consensus" from this group-informed agreement on (0..1).
-  var CONSENSUS_MARK = 0.6;
 
   var S = {session: null, rounds: {}, order: [], current: null, results: {}, tally: {},
     presence: null, ideas: {}, seq: {}, ended: false, connected: false, everConnected: false,
@@ -251,7 +249,7 @@
       groupHead(t("average")),
       items.map(function (r) {
         var flags = [];
-        if (r.consensus !== null && r.consensus >= CONSENSUS_MARK) {
+        if (r.consensual) {  // the server applies results.CONSENSUS_THRESHOLD
           seen.consensus = true;
           flags.push(h("span", {class: "flag consensus", title: t("consensus_hint")},
             spelled ? "✓ " + t("consensus") : "✓"));

@@ -84,6 +84,21 @@ def test_bad_credentials_are_refused_with_a_reason(server):
     assert refused_with(server, {"nothing": 1})["code"] == "bad_auth"
 
 
+def test_a_phone_coming_back_after_the_end_hears_it_ended(server):
+    created = new_session(server)
+    facilitator = Phone(server, {"session": created["id"],
+                                 "facilitator_token": created["facilitator_token"]}).connect()
+    phone = Phone(server, {"join_code": created["join_code"]}).connect()
+    token = phone.call("join", {"group": "administration"})["participant_token"]
+    phone.close()
+    assert facilitator.call("end_session", {})["ok"]
+    facilitator.close()
+    assert refused_with(server, {"join_code": created["join_code"],
+                                 "participant_token": token})["code"] == "session_ended"
+    assert refused_with(server, {"join_code": created["join_code"]})["code"] == \
+        "unknown_join_code"
+
+
 def test_a_participant_reconnects_as_themselves(server):
     created = new_session(server)
     facilitator = Phone(server, {"session": created["id"],

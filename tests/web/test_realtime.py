@@ -389,3 +389,41 @@ def test_ending_saves_the_backup_and_reports_to_disk(room, app):
     assert backup["format"] == "workshop-session"
     assert [v["value"] for v in backup["votes"]] == [4]
     assert (folder / "integrationsworkshop-erfurt-2026-03-14-de.pdf").read_bytes()[:5] == b"%PDF-"
+
+
+def test_a_phone_returning_after_the_end_is_told_so(room):
+    phone = room.phone()
+    room.act("end_session")
+    # The test client drops the refusal's data; the live-server test reads the code.
+    assert not room.connect(join_code=room.created["join_code"],
+                            participant_token=phone.token).is_connected()
+    from workshop import voting
+    from workshop.errors import Conflict
+    with db.read() as s, pytest.raises(Conflict) as refused:
+        voting.refuse_ended_participant(s, room.created["join_code"], phone.token)
+    assert refused.value.code == "session_ended"
+    with db.read() as s:  # a stranger's token learns nothing
+        voting.refuse_ended_participant(s, room.created["join_code"], "forged")
+
+
+def test_ideas_tally_counts_writers_and_supporters(room):
+    writer, supporter, idle = room.phone(), room.phone("civil-society"), room.phone()
+    room.act("open_round", round=room.ideas)
+    idea = writer.emit("idea", {"round": room.ideas, "text": "Sprachcafé"}, callback=True)
+    supporter.emit("upvote", {"idea": idea["idea"]["id"]}, callback=True)
+    room.facilitator.get_received()
+    broadcaster.flush()
+    tally = room.events(room.facilitator, "tally")[-1]
+    assert tally["voted"] == 2
+    assert tally["voted_by_group"] == {"administration": 1, "civil-society": 1,
+                                       "migrant-organisations": 0}
+    assert idle.is_connected()
+
+
+def test_principles_carry_their_group_title(room):
+    state = room.events(room.facilitator, "state")[0]
+    dots = next(r for r in state["rounds"] if r["id"] == room.dots)
+    assert dots["items"][0]["group"] == "health-g1"
+    assert dots["items"][0]["group_title"]
+    ack = room.act("timer", seconds=60)
+    assert set(ack["timer"]) == {"ends_at", "seconds", "now"}
