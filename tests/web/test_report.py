@@ -76,7 +76,7 @@ def test_pdf_report(client, room, language, tmp_path):
         "de": {"participation": "10 Personen haben anonym teilgenommen",
                "act_first": "Zuerst handeln", "method": "Hinweise zur Methode",
                "formula": "(Zustimmende + 1) / (Abstimmende + 2)",
-               "matrix": "Grundsätze: Prioritätenmatrix", "page": f"Seite 1 von {len(pages)}",
+               "matrix": "Prinzipien: Prioritätenmatrix", "page": f"Seite 1 von {len(pages)}",
                "groups": ["Verwaltung", "Zivilgesellschaft", "Migrantische Organisationen"]},
     }[language]
     # The title page: title, place, date, participation per group.
@@ -148,7 +148,7 @@ def test_markdown_tables_match_the_results_api(client, room, language):
     figures = results(client, room)
     names = {"en": ("Health", "Challenges, ranked", "Principles: priority matrix",
                     "Participation", "Administration", "Migrant organisations"),
-             "de": ("Gesundheit", "Herausforderungen nach Rang", "Grundsätze: Prioritätenmatrix",
+             "de": ("Gesundheit", "Herausforderungen nach Rang", "Prinzipien: Prioritätenmatrix",
                     "Beteiligung", "Verwaltung", "Migrantische Organisationen")}[language]
     health, ranked, matrix, participation, admin, small = names
 
@@ -178,7 +178,7 @@ def test_markdown_tables_match_the_results_api(client, room, language):
         else:
             assert number(row[admin]) == pytest.approx(group["mean"], abs=0.05)
 
-    points = {row[next(k for k in row if k in ("Principle", "Grundsatz"))]:
+    points = {row[next(k for k in row if k in ("Principle", "Prinzip"))]:
               int(row[next(k for k in row if k in ("Points", "Punkte"))])
               for row in tables[f"{health} / {matrix}"]}
     for key, item in figures.items():
