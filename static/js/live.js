@@ -180,6 +180,21 @@
     return true;
   };
 
+  /* A facilitator's or projector's full redraw from `state` (sent on every connect). */
+  Live.applyStaffState = function (S, state, socket, countdown) {
+    S.connected = socket.connected;  // `state` arrives before socket.io reports `connect`
+    S.session = state.session;
+    S.rounds = Live.byId(state.rounds);
+    S.order = state.rounds.map(function (r) { return r.id; });
+    S.current = state.current_round;
+    S.results = state.results || {};
+    S.tally = state.tally || {};
+    S.presence = state.presence;
+    S.ideas = state.ideas || {};
+    S.ended = !!state.session.ended;
+    countdown.set(state.timer);
+  };
+
   Live.byId = function (list) {
     var out = {};
     (list || []).forEach(function (x) { out[x.id] = x; });

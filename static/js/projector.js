@@ -28,17 +28,7 @@
     showConnection();
   });
   socket.on("state", function (state) {
-    S.connected = socket.connected;  // `state` arrives before socket.io reports `connect`
-    S.session = state.session;
-    S.rounds = Live.byId(state.rounds);
-    S.order = state.rounds.map(function (r) { return r.id; });
-    S.current = state.current_round;
-    S.results = state.results || {};
-    S.tally = state.tally || {};
-    S.presence = state.presence;
-    S.ideas = state.ideas || {};
-    S.ended = !!state.session.ended;
-    countdown.set(state.timer);
+    Live.applyStaffState(S, state, socket, countdown);
     S.stageKey = null;
     render();
   });

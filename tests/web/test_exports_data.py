@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.factories import auth
-from tests.live import Room
+from tests.live import AGENDA, Room
 from workshop import create_app
 from workshop.catalogue import builtin_catalogues
 from workshop.extensions import db
@@ -27,12 +27,7 @@ from workshop.models import (
     WorkshopSession,
 )
 
-AGENDA = [
-    {"kind": "rating", "field": "health", "target": "challenges"},
-    {"kind": "dots", "field": "health", "target": "principles", "budget": 5, "max_per_item": 2},
-    {"kind": "ideas", "field": "health"},
-    {"kind": "rating", "field": "housing", "target": "challenges"},  # never opened
-]
+# tests.live.AGENDA: rating, dots and ideas on health, and a housing round never opened.
 COLUMNS = ["participant", "group", "round", "round_kind", "field", "target", "attempt", "item",
            "value", "time"]
 PSEUDONYM = re.compile(r"^P-[0-9a-f]{8}$")
