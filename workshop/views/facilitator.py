@@ -1,5 +1,7 @@
 """Facilitator pages: the start page that creates a session, and the session's console."""
 
+import time
+
 from babel import Locale, UnknownLocaleError
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -109,8 +111,6 @@ def console(session_id: str):
         state = session_state(workshop, str(get_locale()))
     links = session_links(workshop.id, workshop.join_code, token,
                           voting.projector_token_for(token, workshop.id))
-    import time  # here, not at the top: this function is all the live console adds
-
     # The page is only served with the facilitator's credential, so its socket may carry it.
     page = {"session": workshop.id, "facilitator_token": token, "language": state["language"],
             "now": int(time.time() * 1000)}
