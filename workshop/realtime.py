@@ -291,8 +291,10 @@ def fields(payload: dict, **spec: Any) -> dict[str, Any]:
         if kind is not ANY and (not isinstance(value, kind) or isinstance(value, bool)
                                 and kind is not bool):
             raise Invalid(f"'{name}' must be {_type_name(kind)}", code="bad_request")
-        if isinstance(value, str) and len(value) > MAX_TEXT_FIELD:
-            raise Invalid(f"'{name}' is too long", code="bad_request")
+        if isinstance(value, str) and (len(value) > MAX_TEXT_FIELD or "\x00" in value):
+            raise Invalid(f"'{name}' is too long or holds a NUL character", code="bad_request")
+        if kind is int and not 0 <= value < 2**31:  # ids and seconds; SQL integers are finite
+            raise Invalid(f"'{name}' is out of range", code="bad_request")
         out[name] = value
     return out
 

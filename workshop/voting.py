@@ -135,13 +135,13 @@ def _text_in_languages(value: Any, languages: list[str], field: str,
     """A plain string for every language, or a {language: text} mapping covering all of them."""
     if isinstance(value, str):
         value = value.strip()
-        if not value or len(value) > MAX_TITLE:
-            problems.add(field, f"must be 1 to {MAX_TITLE} characters")
+        if not value or len(value) > MAX_TITLE or not value.isprintable():
+            problems.add(field, f"must be 1 to {MAX_TITLE} printable characters")
             return None
         return {language: value for language in languages}
     if isinstance(value, dict):
         missing = [lang for lang in languages if not isinstance(value.get(lang), str)
-                   or not value[lang].strip()]
+                   or not value[lang].strip() or not value[lang].isprintable()]
         if missing:
             problems.add(field, f"needs a text in {', '.join(missing)}")
             return None
@@ -226,7 +226,7 @@ def _parse_round(spec: Any, catalogue: dict[str, Any], languages: list[str], fie
         problems.add(field_name, f"unknown key(s): {', '.join(sorted(unknown))}")
         return None
     kind = spec.get("kind")
-    if kind not in TARGETS:
+    if not isinstance(kind, str) or kind not in TARGETS:
         problems.add(field_name + ".kind", "must be one of rating, dots, ideas")
         return None
     fields = {f["id"]: f for f in catalogue["action_fields"]}
@@ -235,11 +235,11 @@ def _parse_round(spec: Any, catalogue: dict[str, Any], languages: list[str], fie
         problems.add(field_name + ".field", "names the action field, e.g. "
                      + ", ".join(fields))
         return None
-    if field_id is not None and field_id not in fields:
+    if field_id is not None and (not isinstance(field_id, str) or field_id not in fields):
         problems.add(field_name + ".field", f"no action field '{field_id}' in the catalogue")
         return None
     target = spec.get("target", TARGETS[kind][0])
-    if target not in TARGETS[kind]:
+    if not isinstance(target, str) or target not in TARGETS[kind]:
         problems.add(field_name + ".target", f"for {kind} must be one of "
                      + ", ".join(TARGETS[kind]))
         return None
@@ -296,9 +296,13 @@ def create_session(session: Session, spec: Any) -> CreatedSession:
     title = spec.get("title")
     if not isinstance(title, str) or not title.strip() or len(title.strip()) > MAX_TITLE:
         problems.add("title", f"is required: 1 to {MAX_TITLE} characters")
+    elif not title.isprintable():
+        problems.add("title", "must not contain control characters")
     place = spec.get("place", "")
     if not isinstance(place, str) or len(place) > MAX_TITLE:
         problems.add("place", f"must be text of at most {MAX_TITLE} characters")
+    elif not place.isprintable():
+        problems.add("place", "must not contain control characters")
     when = spec.get("date", "")
     if not isinstance(when, str):
         problems.add("date", "must be a date such as 2026-03-14")
@@ -365,8 +369,13 @@ def create_session(session: Session, spec: Any) -> CreatedSession:
     return CreatedSession(workshop, facilitator_token, projector_token)
 
 
+def usable_key(value: Any) -> bool:
+    """An id or code worth looking up: text, short, without NUL (PostgreSQL refuses NUL)."""
+    return isinstance(value, str) and 0 < len(value) <= 64 and "\x00" not in value
+
+
 def get_session(session: Session, session_id: str) -> WorkshopSession:
-    workshop = session.get(WorkshopSession, session_id) if isinstance(session_id, str) else None
+    workshop = session.get(WorkshopSession, session_id) if usable_key(session_id) else None
     if workshop is None:
         raise NotFound(f"no session with id '{session_id}'", code="session_not_found")
     return workshop
@@ -381,7 +390,7 @@ def _token_matches(token: str | None, stored_hash: str) -> bool:
 def authenticate(session: Session, session_id: str, token: str | None,
                  roles: tuple[str, ...] = ("facilitator",)) -> tuple[WorkshopSession, str]:
     """The session and the role the token grants; the same error for unknown id or bad token."""
-    workshop = session.get(WorkshopSession, session_id) if isinstance(session_id, str) else None
+    workshop = session.get(WorkshopSession, session_id) if usable_key(session_id) else None
     if workshop is not None:
         if "facilitator" in roles and _token_matches(token, workshop.facilitator_token_hash):
             return workshop, "facilitator"
@@ -392,6 +401,8 @@ def authenticate(session: Session, session_id: str, token: str | None,
 
 
 def find_live_session_by_code(session: Session, code: str) -> WorkshopSession:
+    if not usable_key(code):
+        raise NotFound("no running session has this code", code="unknown_join_code")
     workshop = session.scalar(select(WorkshopSession).where(
         WorkshopSession.join_code == normalise_join_code(code),
         WorkshopSession.ended_at.is_(None),
@@ -403,7 +414,7 @@ def find_live_session_by_code(session: Session, code: str) -> WorkshopSession:
 
 def refuse_ended_participant(session: Session, code: str, token: Any) -> None:
     """Raise session_ended if `token` is a participant of an ended session with this code."""
-    if not isinstance(token, str) or not token:
+    if not isinstance(token, str) or not token or not usable_key(code):
         return
     workshop = session.scalar(
         select(WorkshopSession).join(Participant, Participant.session_id == WorkshopSession.id)
@@ -469,10 +480,21 @@ def set_language(workshop: WorkshopSession, participant: Participant, language: 
     participant.language = language
 
 
+def lock_session(session: Session, workshop: WorkshopSession, *, shared: bool) -> None:
+    """Order writes on PostgreSQL: votes take the session row shared, facilitator actions
+    exclusively, so no vote lands in a round that is being closed or a session being ended.
+    The row is re-read, so the checks that follow see what the other writer committed.
+    (SQLite's BEGIN IMMEDIATE already runs one write transaction at a time.)"""
+    session.execute(select(WorkshopSession).where(WorkshopSession.id == workshop.id)
+                    .with_for_update(read=shared)
+                    .execution_options(populate_existing=True))
+
+
 def get_round(session: Session, workshop: WorkshopSession, round_id: Any,
               *, lock: bool = False) -> Round:
-    if isinstance(round_id, int) and not isinstance(round_id, bool):
-        query = select(Round).where(Round.id == round_id, Round.session_id == workshop.id)
+    if isinstance(round_id, int) and not isinstance(round_id, bool) and 0 < round_id < 2**31:
+        query = (select(Round).where(Round.id == round_id, Round.session_id == workshop.id)
+                 .execution_options(populate_existing=True))
         if lock:
             query = query.with_for_update()
         found = session.scalar(query)
@@ -483,6 +505,7 @@ def get_round(session: Session, workshop: WorkshopSession, round_id: Any,
 
 def _open_round(session: Session, workshop: WorkshopSession, round_id: Any,
                 participant: Participant) -> Round:
+    lock_session(session, workshop, shared=True)
     _live(workshop)
     # Lock the participant's row: on PostgreSQL two votes of one participant then run one after
     # the other, so a dots budget cannot be overspent by racing votes. (SQLite's BEGIN
@@ -507,6 +530,8 @@ def cast_vote(session: Session, workshop: WorkshopSession, participant: Particip
         Vote.round_id == rnd.id, Vote.attempt == rnd.attempt,
         Vote.participant_id == participant.id, Vote.item_id == item_id))
     stored = _stored_value(rnd, value)
+    if rnd.kind == "dots" and stored is None:
+        stored = 0  # null takes the points back, as 0 does
     answer: dict[str, Any] = {"round": rnd.id, "item": item_id, "value": value,
                               "attempt": rnd.attempt}
     if rnd.kind == "dots":
@@ -603,6 +628,7 @@ def upvote(session: Session, workshop: WorkshopSession, participant: Participant
 
 def open_round(session: Session, workshop: WorkshopSession, round_id: Any) -> list[Round]:
     """Open a pending round; a round that was open until now is closed, keeping its votes."""
+    lock_session(session, workshop, shared=False)
     _live(workshop)
     rnd = get_round(session, workshop, round_id, lock=True)
     if rnd.state == "open":
@@ -626,6 +652,7 @@ def _close_open_rounds(workshop: WorkshopSession, except_id: int | None = None) 
 
 
 def close_round(session: Session, workshop: WorkshopSession, round_id: Any) -> list[Round]:
+    lock_session(session, workshop, shared=False)
     _live(workshop)
     rnd = get_round(session, workshop, round_id, lock=True)
     if rnd.state == "closed":
@@ -638,6 +665,7 @@ def close_round(session: Session, workshop: WorkshopSession, round_id: Any) -> l
 
 def reveal_round(session: Session, workshop: WorkshopSession, round_id: Any,
                  revealed: bool = True) -> list[Round]:
+    lock_session(session, workshop, shared=False)
     rnd = get_round(session, workshop, round_id, lock=True)
     if rnd.state == "pending" and revealed:
         raise Conflict("a round that has not been opened has no results",
@@ -652,6 +680,7 @@ def reveal_round(session: Session, workshop: WorkshopSession, round_id: Any,
 
 def reopen_round(session: Session, workshop: WorkshopSession, round_id: Any) -> list[Round]:
     """A second vote after discussion: a new attempt; the first attempt's votes are kept."""
+    lock_session(session, workshop, shared=False)
     _live(workshop)
     rnd = get_round(session, workshop, round_id, lock=True)
     if rnd.state != "closed":
@@ -689,6 +718,7 @@ def set_timer(workshop: WorkshopSession, seconds: Any) -> None:
 
 def end_session(session: Session, workshop: WorkshopSession) -> list[Round]:
     """No more votes; the code is free for new sessions. Everything stays for the results."""
+    lock_session(session, workshop, shared=False)
     if workshop.ended_at is not None:
         return []
     changed = _close_open_rounds(workshop)

@@ -2,6 +2,7 @@
 
 import threading
 
+import pytest
 from sqlalchemy import func, select
 
 from tests.factories import domain_session
@@ -41,3 +42,55 @@ def test_concurrent_dots_votes_never_overspend(app):
     assert sorted(outcomes) == ["ok", "ok"] + ["over_budget"] * 6
     with db.read() as s:
         assert s.scalar(select(func.sum(Vote.value))) == 4
+
+
+# PostgreSQL only: SQLite runs one write transaction at a time (BEGIN IMMEDIATE,
+# test_database.py::test_write_takes_the_lock_at_begin).
+@pytest.mark.parametrize("backend", ["postgres"])
+def test_a_vote_in_flight_holds_off_closing_the_round(app, backend):
+    """PostgreSQL with several workers: closing waits for a vote that already checked the
+    round was open, so no vote lands in a closed round."""
+    from sqlalchemy import text
+
+    from workshop.errors import Conflict
+    with db.write() as s:
+        workshop = domain_session(s, agenda=[{"kind": "rating", "field": "health"}]).session
+        participant, _ = voting.join(s, workshop, "administration", "de")
+        voting.open_round(s, workshop, workshop.rounds[0].id)
+        ids = (workshop.id, participant.id, workshop.rounds[0].id)
+        # A vote exists already: changing it inserts no row, so no foreign-key lock helps.
+        voting.cast_vote(s, workshop, participant, ids[2], "health-c1", 2)
+    checked, release = threading.Event(), threading.Event()
+    outcome = {}
+
+    def vote():
+        with db.write() as s:
+            ws = s.get(WorkshopSession, ids[0])
+            voting.cast_vote(s, ws, s.get(Participant, ids[1]), ids[2], "health-c1", 4)
+            checked.set()
+            release.wait(10)  # the vote's transaction stays open here
+        outcome["vote"] = "committed"
+
+    voter = threading.Thread(target=vote)
+    voter.start()
+    assert checked.wait(10)
+    try:
+        with db.write() as s:
+            s.execute(text("SET LOCAL lock_timeout = '300ms'"))
+            voting.close_round(s, s.get(WorkshopSession, ids[0]), ids[2])
+        outcome["close"] = "went through"
+    except Exception as exc:  # the lock timeout: closing had to wait for the vote
+        outcome["close"] = type(exc).__name__
+    release.set()
+    voter.join(10)
+    assert outcome == {"close": "OperationalError", "vote": "committed"}
+    with db.write() as s:  # after the vote committed, closing goes through
+        assert voting.close_round(s, s.get(WorkshopSession, ids[0]), ids[2])
+    try:
+        with db.write() as s:
+            voting.cast_vote(s, s.get(WorkshopSession, ids[0]), s.get(Participant, ids[1]),
+                             ids[2], "health-c2", 4)
+    except Conflict as exc:
+        assert exc.code == "round_not_open"
+    with db.read() as s:
+        assert list(s.execute(select(Vote.item_id, Vote.value))) == [("health-c1", 4)]

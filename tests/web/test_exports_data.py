@@ -536,6 +536,11 @@ def _bad_imports(doc):
     case("empty title", "session.title", lambda d: d["session"].update(title="  "))
     case("bad date", "session.date", lambda d: d["session"].update(date="14.03.2026"))
     case("bad time", "session.created_at", lambda d: d["session"].update(created_at="soon"))
+    case("time beyond the calendar", "session.created_at",
+         lambda d: d["session"].update(created_at="0001-01-01T00:00:00+01:00"))
+    case("NUL in the title", "session.title", lambda d: d["session"].update(title="A\x00B"))
+    case("principle group as a list", "rounds[1].items[0].group",
+         lambda d: d["rounds"][1]["items"][0].update(group=["x"]))
     case("language not in catalogue", "session.languages",
          lambda d: d["session"].update(languages=["de", "fr"]))
     case("broken catalogue", "catalogue.action_fields",

@@ -128,6 +128,9 @@ def test_participant_never_calls_facilitator_events(room):
     {"round": ..., "item": "health-c1"},
     {"round": ..., "item": "health-c1", "value": 3, "extra": 1},
     {"round": ..., "item": "x" * 2000, "value": 3},
+    {"round": 2**70, "item": "health-c1", "value": 3},
+    {"round": -1, "item": "health-c1", "value": 3},
+    {"round": ..., "item": "health\x00c1", "value": 3},
 ])
 def test_malformed_vote_payloads(room, payload):
     phone = room.phone()
@@ -176,10 +179,11 @@ def test_dots_budget_and_item_maximum(room):
     assert give("health-p3", 1)["points_left"] == 0
     assert give("health-p1", 1)["points_left"] == 1  # moving points down frees them
     assert give("health-p2", 0)["points_left"] == 3  # 0 takes them back
+    assert give("health-p3", None)["points_left"] == 4  # and so does null
     assert error(give("health-p4", -1)) == "invalid_value"
     with db.read() as s:
         rows = dict(s.execute(select(Vote.item_id, Vote.value)).all())
-    assert rows == {"health-p1": 1, "health-p3": 1}
+    assert rows == {"health-p1": 1}
 
 
 def test_wrong_kind(room):

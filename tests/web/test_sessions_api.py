@@ -181,6 +181,13 @@ def test_custom_groups_and_agenda(client):
         ({"title": "t", "agenda": [{"kind": "ideas", "question": {"de": "Was fehlt?"}}]},
          "agenda[0].question", "needs a text in en"),
         ({"title": "t", "sessions": 3}, "sessions", "unknown field"),
+        ({"title": "t", "agenda": [{"kind": ["rating"], "field": "health"}]}, "agenda[0].kind",
+         "rating, dots, ideas"),
+        ({"title": "t", "agenda": [{"kind": "rating", "field": ["health"]}]}, "agenda[0].field",
+         "no action field"),
+        ({"title": "A\x00B"}, "title", "control characters"),
+        ({"title": "t", "place": "Rat\x00haus"}, "place", "control characters"),
+        ({"title": "t", "groups": ["Ver\x00waltung"]}, "groups[0].name", "printable"),
     ],
 )
 def test_bad_requests_are_named_and_change_nothing(client, body, field, fragment):
@@ -274,3 +281,20 @@ def test_spec_factory_defaults_round_trip(client):
     spec = session_spec()
     created = api_session(client)
     assert (created["place"], created["date"]) == (spec["place"], spec["date"])
+
+
+def test_results_of_a_fresh_session(client):
+    created = api_session(client)
+    for token in (created["facilitator_token"], created["projector_token"]):
+        response = client.get(f"/api/sessions/{created['id']}/results", headers=auth(token))
+        assert response.status_code == 200
+        body = response.get_json()
+        assert body["groups"] == ["administration", "civil-society", "migrant-organisations"]
+        assert [r["items"] for r in body["rounds"]] == [[]] * 15
+
+
+@pytest.mark.parametrize("path", ["/j/AB%00C", "/api/sessions/a%00b", "/api/sessions/a%00b/results",
+                                  "/sessions/a%00b/export.csv", "/api/catalogues/a%00b",
+                                  "/p/a%00b", "/f/a%00b", "/s/a%00b/summary"])
+def test_nul_in_a_path_is_not_found_not_a_crash(client, path):
+    assert client.get(path).status_code in (401, 403, 404)

@@ -35,7 +35,9 @@ def get(session: Session, catalogue_id: str) -> dict[str, Any]:
     builtin = builtin_catalogues().get(catalogue_id)
     if builtin is not None:
         return builtin
-    row = session.get(Catalogue, catalogue_id)
+    # No NUL: PostgreSQL refuses it in a query, and no id contains one.
+    ok = isinstance(catalogue_id, str) and "\x00" not in catalogue_id and len(catalogue_id) <= 64
+    row = session.get(Catalogue, catalogue_id) if ok else None
     if row is None:
         raise NotFound(f"no catalogue with id '{catalogue_id}'", code="catalogue_not_found")
     return row.content

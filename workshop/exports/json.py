@@ -226,10 +226,17 @@ class _Checker:
         if not isinstance(value, str) or len(value) > high or (not empty and not value.strip()):
             self.add(where, f"must be a text of {0 if empty else 1} to {high} characters")
             return None
+        if "\x00" in value:  # PostgreSQL refuses NUL in text
+            self.add(where, "must not contain a NUL character")
+            return None
         return value
 
     def texts(self, value: Any, where: str, languages: list[str]) -> Any:
         """A text, or {language: text} with a text in each of the session's languages."""
+        if isinstance(value, str) and "\x00" in value or isinstance(value, dict) and any(
+                isinstance(v, str) and "\x00" in v for v in value.values()):
+            self.add(where, "must not contain a NUL character")
+            return None
         if isinstance(value, str) and value.strip():
             return value
         if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str)
@@ -248,7 +255,7 @@ class _Checker:
         if isinstance(value, str):
             try:
                 return utc(datetime.fromisoformat(value))
-            except ValueError:
+            except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 shifted by a zone
                 pass
         self.add(where, "must be a date and time such as 2026-03-14T09:30:00Z"
                  + (", or null" if optional else ""))
@@ -355,6 +362,11 @@ def _catalogue_items(catalogue: dict[str, Any], field_id: str, target: str) -> s
     return {p["id"] for g in field_doc["principle_groups"] for p in g["principles"]}
 
 
+def _principle_groups(catalogue: dict[str, Any], field_id: str) -> set[str]:
+    field_doc = next(f for f in catalogue["action_fields"] if f["id"] == field_id)
+    return {g["id"] for g in field_doc["principle_groups"]}
+
+
 def _parse_rounds(check: _Checker, value: Any, catalogue: dict[str, Any],
                   languages: list[str]) -> list[dict[str, Any]]:
     fields = {f["id"] for f in catalogue["action_fields"]}
@@ -395,6 +407,9 @@ def _parse_rounds(check: _Checker, value: Any, catalogue: dict[str, Any],
                     check.add(at + ".id", f"{item['id']!r} is not one of the {target} of "
                                           f"action field '{field_id}' in the catalogue")
                 check.texts(item["text"], at + ".text", languages)
+                if "group" in item and not _among(item["group"], _principle_groups(catalogue,
+                                                                                    field_id)):
+                    check.add(at + ".group", "must be one of the field's principle-group ids")
             ids = [item.get("id") for item in items if isinstance(item, dict)]
             if len(set(map(str, ids))) != len(ids):
                 check.add(where + ".items", "an item appears twice")

@@ -120,7 +120,8 @@ def get_results(session_id: str):
             else:
                 entry["items"] = []
             rounds.append(entry)
-    return jsonify({"session": session_id, "groups": [g.key for g in workshop.groups],
+        groups = [g.key for g in workshop.groups]
+    return jsonify({"session": session_id, "groups": groups,
                     "min_group_voters": MIN_GROUP_VOTERS, "rounds": rounds})
 
 
