@@ -626,11 +626,16 @@ def upvote(session: Session, workshop: WorkshopSession, participant: Participant
 
 # Facilitator actions. Each returns the rounds it changed, so the caller can broadcast them.
 
-def open_round(session: Session, workshop: WorkshopSession, round_id: Any) -> list[Round]:
-    """Open a pending round; a round that was open until now is closed, keeping its votes."""
+def _round_to_change(session: Session, workshop: WorkshopSession, round_id: Any) -> Round:
+    """The round a facilitator action changes, with the session locked against votes."""
     lock_session(session, workshop, shared=False)
     _live(workshop)
-    rnd = get_round(session, workshop, round_id, lock=True)
+    return get_round(session, workshop, round_id, lock=True)
+
+
+def open_round(session: Session, workshop: WorkshopSession, round_id: Any) -> list[Round]:
+    """Open a pending round; a round that was open until now is closed, keeping its votes."""
+    rnd = _round_to_change(session, workshop, round_id)
     if rnd.state == "open":
         return []
     if rnd.state == "closed":
@@ -652,9 +657,7 @@ def _close_open_rounds(workshop: WorkshopSession, except_id: int | None = None) 
 
 
 def close_round(session: Session, workshop: WorkshopSession, round_id: Any) -> list[Round]:
-    lock_session(session, workshop, shared=False)
-    _live(workshop)
-    rnd = get_round(session, workshop, round_id, lock=True)
+    rnd = _round_to_change(session, workshop, round_id)
     if rnd.state == "closed":
         return []
     if rnd.state != "open":
@@ -680,9 +683,7 @@ def reveal_round(session: Session, workshop: WorkshopSession, round_id: Any,
 
 def reopen_round(session: Session, workshop: WorkshopSession, round_id: Any) -> list[Round]:
     """A second vote after discussion: a new attempt; the first attempt's votes are kept."""
-    lock_session(session, workshop, shared=False)
-    _live(workshop)
-    rnd = get_round(session, workshop, round_id, lock=True)
+    rnd = _round_to_change(session, workshop, round_id)
     if rnd.state != "closed":
         raise Conflict("only a closed round can be reopened", code="invalid_transition")
     changed = _close_open_rounds(workshop, except_id=rnd.id)
