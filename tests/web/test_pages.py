@@ -129,3 +129,13 @@ def test_phone_page_has_its_texts_in_every_interface_language(client):
     assert [g["name"] for g in data["groups"]["en"]][0] == "Administration"
     assert {lang["code"]: lang["name"] for lang in data["languages"]} == {
         "de": "Deutsch", "en": "English"}
+
+
+def test_projector_opened_with_the_facilitator_link_keeps_only_the_projector_token(client):
+    created = api_session(client)
+    fresh = client.application.test_client()
+    first = fresh.get(f"/p/{created['id']}?token={created['facilitator_token']}")
+    assert first.status_code == 302
+    cookie = first.headers["Set-Cookie"]
+    assert created["projector_token"] in cookie
+    assert created["facilitator_token"] not in cookie

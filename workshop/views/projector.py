@@ -25,13 +25,14 @@ def view(session_id: str):
         except Unauthorized:
             abort(403)
         state = session_state(workshop, str(get_locale()))
-    if request.args.get("token"):
-        response = redirect(url_for("projector.view", session_id=session_id))
-        set_token_cookie(response, PROJECTOR_COOKIE.format(session_id), token)
-        return response
     # The page's socket signs in as a projector, whichever link opened it: it only shows.
+    # The projector machine never keeps the facilitator's credential.
     projector_token = token if role == "projector" else voting.projector_token_for(token,
                                                                                    session_id)
+    if request.args.get("token"):
+        response = redirect(url_for("projector.view", session_id=session_id))
+        set_token_cookie(response, PROJECTOR_COOKIE.format(session_id), projector_token)
+        return response
     join_url = external_url("participant.join_code", code=state["join_code"])
     # The short address to type, without the scheme: the code is typed on the next screen.
     join_address = external_url("participant.join").split("://", 1)[-1]
