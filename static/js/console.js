@@ -43,28 +43,10 @@
     if (data.round.state === "open" && linksBox.open && !S.linksTouched) linksBox.open = false;
     render();
   });
-  socket.on("tally", function (data) {
-    if (!Live.newer(S.seq, "tally:" + data.round, data.seq)) return;
-    S.tally[data.round] = data;
-    renderParticipation();
-  });
-  socket.on("presence", function (data) {
-    if (!Live.newer(S.seq, "presence", data.seq)) return;
-    S.presence = data;
-    renderParticipation();
-  });
-  socket.on("results", function (data) {
-    if (!Live.newer(S.seq, "results:" + data.round, data.seq)) return;
-    S.results[data.round] = data;
-    renderPreview();
-  });
-  socket.on("ideas", function (data) {
-    if (!Live.newer(S.seq, "ideas:" + data.round, data.seq)) return;
-    S.ideas[data.round] = data.ideas;
-    renderPreview();
-  });
+  Live.follow(socket, S, {tally: renderParticipation, presence: renderParticipation,
+                          results: renderPreview, ideas: renderPreview});
   socket.on("timer", function (data) { countdown.set(data.timer); renderTimer(); });
-  // The end stops the timer too (the server clears it without a `timer` event).
+  // The end stops the timer at once, before the server's `timer: null` arrives.
   socket.on("ended", function () { S.ended = true; countdown.set(null); render(); });
 
   /* --- Actions ------------------------------------------------------------------------------- */

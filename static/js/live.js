@@ -180,6 +180,30 @@
     return true;
   };
 
+  /* The coalesced server events (tally, presence, results, ideas): each is stored in S only
+     when its seq is newer than the last one seen, then `after[event](data)` redraws.
+     Only the events named in `after` are followed. */
+  var FOLLOWED = {
+    tally: {key: function (d) { return "tally:" + d.round; },
+            store: function (S, d) { S.tally[d.round] = d; }},
+    presence: {key: function () { return "presence"; },
+               store: function (S, d) { S.presence = d; }},
+    results: {key: function (d) { return "results:" + d.round; },
+              store: function (S, d) { S.results[d.round] = d; }},
+    ideas: {key: function (d) { return "ideas:" + d.round; },
+            store: function (S, d) { S.ideas[d.round] = d.ideas; }}
+  };
+  Live.follow = function (socket, S, after) {
+    Object.keys(after).forEach(function (event) {
+      socket.on(event, function (data) {
+        var how = FOLLOWED[event];
+        if (!Live.newer(S.seq, how.key(data), data.seq)) return;
+        how.store(S, data);
+        after[event](data);
+      });
+    });
+  };
+
   /* A facilitator's or projector's full redraw from `state` (sent on every connect). */
   Live.applyStaffState = function (S, state, socket, countdown) {
     S.connected = socket.connected;  // `state` arrives before socket.io reports `connect`

@@ -121,20 +121,11 @@
     render();
     flush();
   });
-  socket.on("results", function (data) {
-    if (!Live.newer(S.seq, "results:" + data.round, data.seq)) return;
-    S.results[data.round] = data;
-    render();
-  });
-  socket.on("ideas", function (data) {
-    if (!Live.newer(S.seq, "ideas:" + data.round, data.seq)) return;
-    S.ideas[data.round] = data.ideas;
-    render();
-  });
+  Live.follow(socket, S, {results: render, ideas: render});
   socket.on("timer", function (data) { countdown.set(data.timer); render(); });
   socket.on("ended", function () {
     S.ended = true;
-    countdown.set(null);  // the server clears the timer at the end without a `timer` event
+    countdown.set(null);  // at once, before the server's `timer: null` arrives
     store.set("ended", true);
     settleOutbox();
     render();

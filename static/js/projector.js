@@ -38,30 +38,11 @@
     if (!data.round.revealed) delete S.results[data.round.id];
     render();
   });
-  socket.on("tally", function (data) {
-    if (!Live.newer(S.seq, "tally:" + data.round, data.seq)) return;
-    S.tally[data.round] = data;
-    renderSide();
-  });
-  socket.on("presence", function (data) {
-    if (!Live.newer(S.seq, "presence", data.seq)) return;
-    S.presence = data;
-    renderSide();
-  });
-  socket.on("results", function (data) {
-    if (!Live.newer(S.seq, "results:" + data.round, data.seq)) return;
-    S.results[data.round] = data;
-    S.stageKey = null;
-    render();
-  });
-  socket.on("ideas", function (data) {
-    if (!Live.newer(S.seq, "ideas:" + data.round, data.seq)) return;
-    S.ideas[data.round] = data.ideas;
-    S.stageKey = null;
-    render();
-  });
+  function redrawStage() { S.stageKey = null; render(); }
+  Live.follow(socket, S, {tally: renderSide, presence: renderSide,
+                          results: redrawStage, ideas: redrawStage});
   socket.on("timer", function (data) { countdown.set(data.timer); renderSide(); });
-  // The end stops the timer too (the server clears it without a `timer` event).
+  // The end stops the timer at once, before the server's `timer: null` arrives.
   socket.on("ended", function () { S.ended = true; countdown.set(null); render(); });
 
   function showConnection() {
