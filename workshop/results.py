@@ -20,6 +20,13 @@ CANT_JUDGE = 0
 SCALE = (1, 2, 3, 4, 5)
 
 
+def vote_value(kind: str, stored: int) -> int | str:
+    """A vote as people read it: a rating 1-5 or "cant_judge"; points for dots."""
+    if kind == "rating" and stored == CANT_JUDGE:
+        return "cant_judge"
+    return stored
+
+
 @dataclass(frozen=True)
 class Ballot:
     """One vote as the metrics see it: who (pseudonymous), which group, which item, what."""

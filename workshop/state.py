@@ -176,19 +176,15 @@ def tally(session: Session, workshop: WorkshopSession, rnd: Round) -> dict[str, 
 def own_choices(session: Session, workshop: WorkshopSession,
                 participant: Participant) -> dict[str, Any]:
     """A participant's votes in every round's current attempt, and their upvotes."""
-    attempts = {r.id: r.attempt for r in workshop.rounds}
+    rounds = {r.id: r for r in workshop.rounds}
     votes: dict[int, dict[str, Any]] = {}
     for round_id, attempt, item, value in session.execute(
             select(Vote.round_id, Vote.attempt, Vote.item_id, Vote.value)
             .where(Vote.participant_id == participant.id)):
-        if attempts.get(round_id) == attempt:
-            shown = "cant_judge" if value == 0 and _kind(workshop, round_id) == "rating" else value
-            votes.setdefault(round_id, {})[item] = shown
+        if round_id in rounds and rounds[round_id].attempt == attempt:
+            votes.setdefault(round_id, {})[item] = results.vote_value(rounds[round_id].kind,
+                                                                     value)
     return {"votes": {str(k): v for k, v in votes.items()}}
-
-
-def _kind(workshop: WorkshopSession, round_id: int) -> str:
-    return next(r.kind for r in workshop.rounds if r.id == round_id)
 
 
 def live_state(session: Session, workshop: WorkshopSession, role: str, language: str | None,

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from workshop import catalogue as catalogues
 from workshop.errors import Conflict, Invalid, NotFound, Unauthorized
 from workshop.models import Group, Idea, Participant, Round, Upvote, Vote, WorkshopSession, utcnow
+from workshop.results import CANT_JUDGE
 
 # Letters and digits that cannot be confused when read aloud or typed: no 0/O, 1/I/L.
 JOIN_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -434,7 +435,6 @@ def delete_session(session: Session, workshop: WorkshopSession) -> None:
 MAX_IDEA_LENGTH = 280
 MAX_IDEAS_PER_PARTICIPANT = 10  # per round attempt: enough to contribute, too few to flood
 MAX_TIMER_SECONDS = 4 * 60 * 60
-CANT_JUDGE = 0  # stored value of a rating vote "can't judge"
 RATING_VALUES = (1, 2, 3, 4, 5)
 
 

@@ -36,7 +36,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workshop.models import Participant, Round, Vote, WorkshopSession
-from workshop.results import CANT_JUDGE, MIN_GROUP_VOTERS
+from workshop.results import MIN_GROUP_VOTERS, vote_value  # noqa: F401 - part of the API
 from workshop.state import choose_language, pick
 
 # The registry: every name is a module of this package with export(ctx) -> Export.
@@ -98,13 +98,6 @@ def iso(moment: datetime | None) -> str | None:
     if moment is None:
         return None
     return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def vote_value(kind: str, stored: int) -> int | str:
-    """A vote as people read it: a rating 1-5 or "cant_judge"; points for dots."""
-    if kind == "rating" and stored == CANT_JUDGE:
-        return "cant_judge"
-    return stored
 
 
 _TRANSLITERATE = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "Ae",
