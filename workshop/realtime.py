@@ -152,7 +152,8 @@ def _round_updates(s, workshop: WorkshopSession, rnd, seq: int) -> list[tuple[st
     out.append(("results", results, room(workshop.id) if rnd.revealed
                 else room(workshop.id, "facilitator")))
     if rnd.kind == "ideas":
-        visible = {"round": rnd.id, "ideas": ideas(s, rnd), "seq": seq}
+        # round_results of an ideas round already holds the visible ideas: not read twice.
+        visible = {"round": rnd.id, "ideas": results["ideas"], "seq": seq}
         out.append(("ideas", visible, room(workshop.id, "participants")))
         out.append(("ideas", visible, room(workshop.id, "projector")))
         out.append(("ideas", {"round": rnd.id, "ideas": ideas(s, rnd, include_hidden=True),
