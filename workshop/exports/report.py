@@ -167,13 +167,6 @@ def has_results(field: dict[str, Any]) -> bool:
     return bool(field["challenges"] or field["principles"] or field["ideas"])
 
 
-def group_figure(entry: dict[str, Any], figure: str = "mean") -> dict[str, Any] | None:
-    """A group's figure for display: None when suppressed (too few voters)."""
-    if not entry or entry.get("suppressed"):
-        return None
-    return entry
-
-
 def _nice_max(value: float) -> int:
     for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000):
         if value <= step * 5:
