@@ -3,6 +3,7 @@
 import itertools
 import json
 import re
+from pathlib import Path
 
 import pytest
 import segno
@@ -190,3 +191,17 @@ def test_no_color_turns_the_colour_codes_off():
     _, text = open_to_room("", 5000, faked(BUSY_LAPTOP, NO_COLOR="1"))
     assert "\x1b" not in text
     assert terminal_qr("http://192.168.178.34:5000/join", color=False) in text
+
+
+def test_docs_show_what_make_room_prints():
+    """docs/room.md's example is this output, with a note standing in for the QR code."""
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "room.md").read_text(encoding="utf-8")
+    shown = re.search(r"^<!-- example: room-output -->\n```text\n(.*?)^```$", doc,
+                      re.M | re.S).group(1).splitlines()
+    code = terminal_qr("http://192.168.178.34:5000/join").splitlines()
+    _, text = open_to_room("", 5000, faked(BUSY_LAPTOP))
+    printed = text.splitlines()
+    at = printed.index(code[0])
+    assert printed[at:at + len(code)] == code
+    note = [line for line in shown if line.startswith("[a QR code")]
+    assert plain("\n".join(printed[:at] + note + printed[at + len(code):])).splitlines() == shown
