@@ -1,10 +1,10 @@
-# Two commands for a fresh machine: `make run` and `make test`.
+# Two commands for a fresh machine: `make run` and `make test`; `make room` for phones.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint browser translations clean
+.PHONY: run room test lint browser translations clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,6 +13,10 @@ $(STAMP): pyproject.toml constraints.txt
 
 run: $(STAMP)
 	$(BIN)/python run.py
+
+# Open the server to the room's network: phones get this laptop's address.
+room: $(STAMP)
+	$(BIN)/python run.py --room
 
 test: $(STAMP) browser
 	$(BIN)/python -m pytest

@@ -1,4 +1,4 @@
-"""Start the workshop server: python run.py [--host HOST] [--port PORT]."""
+"""Start the workshop server: python run.py [--host HOST] [--port PORT] [--room]."""
 
 import argparse
 import os
@@ -19,23 +19,31 @@ elif _ASYNC_MODE == "gevent":
 
 from workshop import create_app  # noqa: E402
 from workshop.extensions import socketio  # noqa: E402
+from workshop.room import open_to_room  # noqa: E402
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Live workshop server")
     parser.add_argument("--host", default=os.environ.get("HOST"))
     parser.add_argument("--port", type=int, default=os.environ.get("PORT"))
+    parser.add_argument("--room", action="store_true",
+                        help="listen on all interfaces (instead of --host) and give phones "
+                             "this laptop's address on the room's network")
     args = parser.parse_args()
     app = create_app()
     host = args.host or app.config["HOST"]
     port = int(args.port or app.config["PORT"])
-    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    print(f"Workshop server on http://{shown}:{port}/", flush=True)
-    print(f"Facilitator: open http://{shown}:{port}/ to create a session.", flush=True)
-    if host in ("127.0.0.1", "localhost"):
-        print("Phones in the room cannot reach 127.0.0.1; start with HOST=0.0.0.0 "
-              f"(and WORKSHOP_PUBLIC_URL=http://<this laptop's address>:{port}) for them.",
-              flush=True)
+    if args.room:
+        host = "0.0.0.0"
+        app.config["PUBLIC_URL"], text = open_to_room(app.config["PUBLIC_URL"], port)
+        print(text, flush=True)
+    else:
+        shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+        print(f"Workshop server on http://{shown}:{port}/", flush=True)
+        print(f"Facilitator: open http://{shown}:{port}/ to create a session.", flush=True)
+        if host in ("127.0.0.1", "localhost"):
+            print("Phones in the room cannot reach 127.0.0.1; start with `make room` for them.",
+                  flush=True)
     socketio.run(app, host=host, port=port, log_output=False)
 
 

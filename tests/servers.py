@@ -26,6 +26,7 @@ class Server:
         if database_url:
             self.env["DATABASE_URL"] = database_url
         self.port = port
+        self.args: list[str] = []  # more options for run.py, e.g. --room
         self.base = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen | None = None
         self.log = data_dir.parent / f"server-{port}.log"
@@ -33,8 +34,8 @@ class Server:
     def start(self) -> str:
         self.log_handle = open(self.log, "ab")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [sys.executable, "run.py", "--port", str(self.port)], cwd=ROOT, env=self.env,
-            stdout=self.log_handle, stderr=subprocess.STDOUT)
+            [sys.executable, "run.py", "--port", str(self.port), *self.args], cwd=ROOT,
+            env=self.env, stdout=self.log_handle, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

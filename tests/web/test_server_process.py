@@ -1,13 +1,16 @@
 """The real server (run.py on eventlet) in its own process: start, answer, survive a kill."""
 
+import json
 import os
 import subprocess
 import sys
 
+import psutil
 import pytest
 import requests
 
 from tests.servers import ROOT, Server, free_port
+from workshop.room import FAKE_INTERFACES_ENV, terminal_qr
 
 pytestmark = pytest.mark.slow
 
@@ -23,6 +26,8 @@ def server(backend, tmp_path, request):
 def test_serves_survives_kill_and_deletes(server):
     banner = server.start()
     assert f"http://127.0.0.1:{server.port}/" in banner
+    assert "start with `make room` for them" in banner
+    assert listening_on(server) == {"127.0.0.1"}  # make run stays on the laptop
     assert requests.get(server.base + "/healthz").json() == {"status": "ok"}
     assert "Workshop" in requests.get(server.base + "/").text
 
@@ -41,6 +46,37 @@ def test_serves_survives_kill_and_deletes(server):
                            headers=headers).status_code == 204
     assert requests.get(f"{server.base}/api/sessions/{created['id']}",
                         headers=headers).status_code == 401
+
+
+def listening_on(server: Server) -> set[str]:
+    """The addresses the server process listens on, read from the system, not by connecting."""
+    return {c.laddr.ip for c in psutil.Process(server.process.pid).net_connections("inet")
+            if c.status == psutil.CONN_LISTEN and c.laddr.port == server.port}
+
+
+def test_room_listens_on_all_interfaces_and_links_to_the_chosen_address(tmp_path):
+    srv = Server(tmp_path / "sessions", None, free_port())
+    srv.args = ["--room"]
+    # The laptop as make room would see it on a town hall's wifi; never connected to.
+    srv.env[FAKE_INTERFACES_ENV] = json.dumps([
+        ["lo", "127.0.0.1", True], ["docker0", "172.17.0.1", True],
+        ["wlp2s0", "192.168.178.34", True]])
+    for name in ("WORKSHOP_PUBLIC_URL", "NO_COLOR"):
+        srv.env.pop(name, None)
+    room_url = f"http://192.168.178.34:{srv.port}"
+    try:
+        printed = srv.start()
+        assert f"Phones join at  {room_url}/join\n" in printed
+        assert terminal_qr(f"{room_url}/join") in printed
+        assert f"open http://127.0.0.1:{srv.port}/ to create a session" in printed
+        assert listening_on(srv) == {"0.0.0.0"}
+
+        # Created on the laptop, as the facilitator does, yet linked for the phones.
+        created = requests.post(srv.base + "/api/sessions", json={"title": "Im Saal"}).json()
+        assert created["links"]["join"] == f"{room_url}/j/{created['join_code']}"
+        assert created["links"]["projector"].startswith(f"{room_url}/p/{created['id']}?token=")
+    finally:
+        srv.stop()
 
 
 def test_uses_eventlet_by_default(tmp_path):
