@@ -6,7 +6,7 @@ from workshop.extensions import socketio
 AGENDA = [
     {"kind": "rating", "field": "health", "target": "challenges"},
     {"kind": "dots", "field": "health", "target": "principles", "budget": 5, "max_per_item": 2},
-    {"kind": "ideas", "field": "health"},
+    {"kind": "ideas", "field": "health", "moderation": "post"},
     {"kind": "rating", "field": "housing", "target": "challenges"},
 ]
 

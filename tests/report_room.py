@@ -12,9 +12,9 @@ AGENDA = [
     {"kind": "rating", "field": "health", "target": "principles"},
     {"kind": "dots", "field": "health", "target": "principles", "budget": 5,
      "max_per_item": 2},
-    {"kind": "ideas", "field": "health"},
+    {"kind": "ideas", "field": "health", "moderation": "post"},
     {"kind": "rating", "field": "governance", "target": "challenges"},
-    {"kind": "ideas"},
+    {"kind": "ideas", "moderation": "post"},
 ]
 IDEAS = ["Dolmetscherpool für Arztbesuche", "Sprachcafé mit Başak und Łucja in Łódź-Partnerschaft"]
 

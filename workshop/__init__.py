@@ -5,9 +5,10 @@ from pathlib import Path
 from flask import Flask, current_app, request, session
 from flask_babel import get_locale
 
-from workshop import catalogue, migrate
+from workshop import catalogue, migrate, wording
 from workshop.config import PROJECT_ROOT, load_settings
 from workshop.extensions import babel, db, socketio
+from workshop.i18n import Translator
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -47,6 +48,9 @@ def create_app(config: dict | None = None) -> Flask:
         default_translation_directories=str(PACKAGE_DIR / "translations"),
     )
     app.jinja_env.globals["current_language"] = lambda: str(get_locale())
+    # One wording everywhere: templates call wording.<concept>(tr()) in the page's language.
+    app.jinja_env.globals["wording"] = wording
+    app.jinja_env.globals["tr"] = lambda: Translator(str(get_locale()))
 
     from workshop import realtime  # noqa: F401 - registers the Socket.IO handlers
 

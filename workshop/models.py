@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -29,6 +30,8 @@ NAMING_CONVENTION = {
 
 ROUND_KINDS = ("rating", "dots", "ideas")
 ROUND_STATES = ("pending", "open", "closed")
+# Ideas rounds: "pre" shows an idea only once the facilitator approved it, "post" at once.
+MODERATION = ("pre", "post")
 
 
 def utcnow() -> datetime:
@@ -75,6 +78,10 @@ class WorkshopSession(Base):
     join_code: Mapped[str] = mapped_column(String(16))
     facilitator_token_hash: Mapped[str] = mapped_column(String(64))
     projector_token_hash: Mapped[str] = mapped_column(String(64))
+    # The organiser link's token is derived from the facilitator's and this salt, so the
+    # console can show it again; a new salt ends the old link. Empty: no link issued yet.
+    organiser_salt: Mapped[str | None] = mapped_column(String(32))
+    organiser_token_hash: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # The round the projector shows; set when a round is opened, reopened or revealed.
@@ -124,6 +131,8 @@ class Round(Base):
         CheckConstraint("kind IN ('rating', 'dots', 'ideas')", name="kind"),
         CheckConstraint("state IN ('pending', 'open', 'closed')", name="state"),
         CheckConstraint("attempt >= 1", name="attempt"),
+        CheckConstraint("moderation IS NULL OR moderation IN ('pre', 'post')",
+                        name="moderation"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -145,6 +154,7 @@ class Round(Base):
     attempt: Mapped[int] = mapped_column(Integer, default=1)
     opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    moderation: Mapped[str | None] = mapped_column(String(8))  # ideas rounds only
 
     session: Mapped[WorkshopSession] = relationship(back_populates="rounds")
 
@@ -206,7 +216,9 @@ class Idea(Base):
         ForeignKey("participants.id", ondelete="CASCADE"), index=True
     )
     text: Mapped[str] = mapped_column(Text)
+    # Hidden by the facilitator; in a "pre" round an idea is shown only once approved.
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    approved: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
@@ -216,6 +228,24 @@ class Upvote(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     idea_id: Mapped[int] = mapped_column(ForeignKey("ideas.id", ondelete="CASCADE"), index=True)
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Completion(Base):
+    """A participant said they are done with the current attempt of a round (e.g. an ideas
+    round, or points they do not want to spend): they count as finished."""
+
+    __tablename__ = "completions"
+    __table_args__ = (UniqueConstraint("round_id", "attempt", "participant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("rounds.id", ondelete="CASCADE"), index=True
+    )
+    attempt: Mapped[int] = mapped_column(Integer)
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"), index=True
     )

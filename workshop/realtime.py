@@ -26,6 +26,7 @@ from workshop.state import (
     principle_group_titles,
     round_results,
     round_state,
+    session_state,
     tally,
     timer_state,
 )
@@ -79,6 +80,11 @@ presence = Presence()
 
 def room(session_id: str, part: str = "") -> str:
     return f"s:{session_id}{':' + part if part else ''}"
+
+
+def own_room(session_id: str, participant_id: int) -> str:
+    """Every tab of one participant: news about their own ideas reach them on any worker."""
+    return room(session_id, f"p:{participant_id}")
 
 
 # --- Coalesced broadcasts ---------------------------------------------------------------------
@@ -145,11 +151,15 @@ class Broadcaster:
 
 
 def _round_updates(s, workshop: WorkshopSession, rnd, seq: int) -> list[tuple[str, dict, str]]:
-    out = [("tally", {**tally(s, workshop, rnd), "seq": seq}, room(workshop.id, "staff"))]
+    counts = {**tally(s, workshop, rnd), "seq": seq}
+    # The projector learns how many took part, never how many answered each item.
+    public_counts = {k: v for k, v in counts.items() if k != "items"}
+    out = [("tally", counts, room(workshop.id, "facilitator")),
+           ("tally", public_counts, room(workshop.id, "projector"))]
     if rnd.state == "pending":
         return out
     results = {**round_results(s, workshop, rnd), "seq": seq}
-    out.append(("results", results, room(workshop.id) if rnd.revealed
+    out.append(("results", results, room(workshop.id) if voting.results_visible(rnd, "projector")
                 else room(workshop.id, "facilitator")))
     if rnd.kind == "ideas":
         # round_results of an ideas round already holds the visible ideas: not read twice.
@@ -176,13 +186,29 @@ def broadcast_rounds(session_id: str, round_ids: list[int]) -> None:
             group_titles = principle_group_titles(workshop, language)
             for rnd in (r for r in workshop.rounds if r.id in round_ids):
                 payload = {"round": round_state(rnd, language, workshop.languages, titles,
-                                                group_titles),
+                                                group_titles, workshop),
                            "current_round": workshop.current_round_id}
                 outgoing.append(("round", payload, room(session_id, "lang:" + language)))
     for event, payload, to in outgoing:
         socketio.emit(event, payload, to=to)
     for round_id in round_ids:
         broadcaster.rounds_changed(session_id, round_id)
+
+
+def broadcast_agenda(session_id: str) -> None:
+    """The agenda was edited: every screen gets the whole new list of rounds at once."""
+    outgoing = []
+    with db.read() as s:
+        workshop = s.get(WorkshopSession, session_id)
+        if workshop is None:
+            return
+        for language in workshop.languages:
+            state = session_state(workshop, language)
+            outgoing.append(("agenda", {"rounds": state["rounds"],
+                                        "current_round": workshop.current_round_id},
+                             room(session_id, "lang:" + language)))
+    for event, payload, to in outgoing:
+        socketio.emit(event, payload, to=to)
 
 
 def session_deleted(session_id: str) -> None:
@@ -237,6 +263,8 @@ def _enter_rooms(sid: str, client: Client) -> None:
     join_room(room(client.session_id, "lang:" + client.language), sid=sid)
     if client.role == "participant":
         join_room(room(client.session_id, "participants"), sid=sid)
+        if client.participant_id is not None:
+            join_room(own_room(client.session_id, client.participant_id), sid=sid)
     else:
         join_room(room(client.session_id, "staff"), sid=sid)
         join_room(room(client.session_id, client.role), sid=sid)
@@ -250,6 +278,8 @@ def on_connect(auth=None):
             groups = [g.key for g in workshop.groups]
             state = live_state(s, workshop, client.role, client.language, participant,
                                presence.counts(workshop.id, groups))
+            if client.role == "facilitator" and workshop.ended_at is not None:
+                state["archive"] = archive.saved(current_app.config["DATA_DIR"], workshop.id)
     except WorkshopError as exc:
         _refuse(exc.message, exc.code)
     sid = request.sid
@@ -365,6 +395,7 @@ def on_join(client: Client, payload: dict):
     client.participant_id, client.group = participant_id, f["group"]
     client.language = participant.language
     join_room(room(client.session_id, "lang:" + client.language), sid=sid)
+    join_room(own_room(client.session_id, participant_id), sid=sid)
     presence.add(sid, client.session_id, participant_id, client.group)
     with db.read() as s:
         workshop, participant = _load(s, client)
@@ -404,8 +435,9 @@ def on_idea(client: Client, payload: dict):
     with db.write() as s:
         workshop, participant = _load(s, client)
         idea = voting.submit_idea(s, workshop, participant, f["round"], f["text"])
+        rnd = voting.get_round(s, workshop, f["round"])
         reply = {"idea": {"id": idea.id, "text": idea.text, "upvotes": 0, "mine": True,
-                          "upvoted": False}}
+                          "upvoted": False, "status": voting.idea_status(rnd, idea)}}
     return reply, [lambda: broadcaster.rounds_changed(client.session_id, f["round"])]
 
 
@@ -420,15 +452,30 @@ def on_upvote(client: Client, payload: dict):
     return reply, [lambda: broadcaster.rounds_changed(client.session_id, round_id)]
 
 
+@event("done", "participant", joined=True)
+def on_done(client: Client, payload: dict):
+    f = fields(payload, round=int, done_=bool)
+    with db.write() as s:
+        workshop, participant = _load(s, client)
+        voting.mark_done(s, workshop, participant, f["round"], f.get("done", True))
+    return ({"round": f["round"], "done": f.get("done", True)},
+            [lambda: broadcaster.rounds_changed(client.session_id, f["round"])])
+
+
 def _round_action(action: Callable) -> Handler:
     def handler(client: Client, payload: dict):
         f = fields(payload, round=int)
         with db.write() as s:
             workshop, _ = _load(s, client)
+            had_timer = workshop.timer_ends_at is not None
             changed = [r.id for r in action(s, workshop, f["round"])]
             current = workshop.current_round_id
-        return ({"round": f["round"], "changed": changed, "current_round": current},
-                [lambda: broadcast_rounds(client.session_id, changed)])
+            timer_stopped = had_timer and workshop.timer_ends_at is None
+        after = [lambda: broadcast_rounds(client.session_id, changed)]
+        if timer_stopped:  # the countdown ran for the round that just closed
+            after.append(lambda: socketio.emit("timer", {"timer": None},
+                                               to=room(client.session_id)))
+        return {"round": f["round"], "changed": changed, "current_round": current}, after
     return handler
 
 
@@ -440,15 +487,46 @@ event("hide_round", "facilitator")(_round_action(
 event("reopen_round", "facilitator")(_round_action(voting.reopen_round))
 
 
+def _moderate(client: Client, idea, rnd) -> tuple[dict, list[Callable[[], None]]]:
+    """After approving or hiding: everyone's idea lists, and the author hears what became of
+    their idea."""
+    status = voting.idea_status(rnd, idea)
+    news = {"round": rnd.id, "idea": {"id": idea.id, "text": idea.text, "status": status}}
+    author = own_room(client.session_id, idea.participant_id)
+    return ({"idea": idea.id, "hidden": idea.hidden, "status": status},
+            [lambda: broadcaster.rounds_changed(client.session_id, rnd.id),
+             lambda: socketio.emit("idea_status", news, to=author)])
+
+
 @event("hide_idea", "facilitator")
 def on_hide_idea(client: Client, payload: dict):
     f = fields(payload, idea=int, hidden_=bool)
     with db.write() as s:
         workshop, _ = _load(s, client)
-        idea = voting.hide_idea(s, workshop, f["idea"], f.get("hidden", True))
-        round_id = idea.round_id
-    return ({"idea": f["idea"], "hidden": f.get("hidden", True)},
-            [lambda: broadcaster.rounds_changed(client.session_id, round_id)])
+        idea, rnd = voting.hide_idea(s, workshop, f["idea"], f.get("hidden", True))
+        return _moderate(client, idea, rnd)
+
+
+@event("approve_idea", "facilitator")
+def on_approve_idea(client: Client, payload: dict):
+    f = fields(payload, idea=int)
+    with db.write() as s:
+        workshop, _ = _load(s, client)
+        idea, rnd = voting.approve_idea(s, workshop, f["idea"])
+        return _moderate(client, idea, rnd)
+
+
+@event("page", "facilitator")
+def on_page(client: Client, payload: dict):
+    """Turn the projector's pages of a long round's results (step 1 forward, -1 back)."""
+    f = fields(payload, round=int, step=ANY)
+    if f["step"] not in (-1, 1) or isinstance(f["step"], bool):
+        raise Invalid("'step' is 1 (next page) or -1 (previous page)", code="bad_request")
+    with db.read() as s:
+        workshop, _ = _load(s, client)
+        voting.get_round(s, workshop, f["round"])
+    news = {"round": f["round"], "step": f["step"]}
+    return news, [lambda: socketio.emit("page", news, to=room(client.session_id, "projector"))]
 
 
 @event("timer", "facilitator")
@@ -469,12 +547,22 @@ def on_end_session(client: Client, payload: dict):
         workshop, _ = _load(s, client)
         changed = [r.id for r in voting.end_session(s, workshop)]
     config = current_app.config
-    return {"ended": True}, [
-        lambda: broadcast_rounds(client.session_id, changed),
+    folder = str(archive.folder(config["DATA_DIR"], client.session_id))
+    return {"ended": True, "folder": folder}, [
+        # Every round's actions change with the end, so every screen gets the whole agenda.
+        lambda: broadcast_agenda(client.session_id),
+        lambda: [broadcaster.rounds_changed(client.session_id, r) for r in changed],
         lambda: socketio.emit("ended", {"session": client.session_id},
                               to=room(client.session_id)),
         lambda: socketio.emit("timer", {"timer": None}, to=room(client.session_id)),
-        # The JSON backup and the PDF land in sessions/<id>/ for organisers to find.
-        lambda: socketio.start_background_task(archive.write_quietly, config["DATA_DIR"],
+        # The JSON backup and the PDFs land in sessions/<id>/ for organisers to find.
+        lambda: socketio.start_background_task(save_results, config["DATA_DIR"],
                                                client.session_id, config["SECRET_KEY"]),
     ]
+
+
+def save_results(data_dir: str, session_id: str, secret_key: str) -> None:
+    """Write the files of an ended session, then tell the console where they are."""
+    archive.write_quietly(data_dir, session_id, secret_key)
+    socketio.emit("archived", archive.saved(data_dir, session_id),
+                  to=room(session_id, "facilitator"))

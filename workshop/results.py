@@ -148,6 +148,28 @@ def round_results(kind: str, items: list[str], ballots: list[Ballot],
     }
 
 
+def ranking(kind: str, items: list[dict[str, Any]]) -> list[str]:
+    """Item ids, first the ones to lead with: the highest mean (ties: more answers), or the
+    most points (ties: more givers); items nobody rated last; otherwise agenda order."""
+    order = {entry["id"]: n for n, entry in enumerate(items)}
+    if kind == "rating":
+        def key(entry):
+            return (entry["mean"] is None, -(entry["mean"] or 0), -entry["votes"],
+                    order[entry["id"]])
+    else:
+        def key(entry):
+            return (-entry["points"], -entry["votes"], order[entry["id"]])
+    return [entry["id"] for entry in sorted(items, key=key)]
+
+
+def groups_shown(items: list[dict[str, Any]], groups: list[str]) -> list[str]:
+    """The groups with a figure on at least one item: the others would only read "too few
+    to show" in every row."""
+    return [g for g in groups
+            if any("suppressed" not in entry["groups"].get(g, {"suppressed": True})
+                   for entry in items)]
+
+
 def shift(kind: str, before: list[dict[str, Any]], after: list[dict[str, Any]],
           groups: list[str]) -> list[dict[str, Any]]:
     """Per item how the figure moved from one attempt to the next (a reopened round):

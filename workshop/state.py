@@ -3,11 +3,20 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, union
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from workshop import results
-from workshop.models import Group, Idea, Participant, Round, Upvote, Vote, WorkshopSession
+from workshop import results, voting
+from workshop.models import (
+    Completion,
+    Group,
+    Idea,
+    Participant,
+    Round,
+    Upvote,
+    Vote,
+    WorkshopSession,
+)
 from workshop.results import Ballot
 
 
@@ -39,7 +48,8 @@ def principle_group_titles(workshop: WorkshopSession, language: str) -> dict[str
 
 def round_state(r: Round, language: str, languages: list[str],
                 titles: dict[str, str],
-                group_titles: dict[str, str] | None = None) -> dict[str, Any]:
+                group_titles: dict[str, str] | None = None,
+                workshop: WorkshopSession | None = None) -> dict[str, Any]:
     data = {
         "id": r.id,
         "position": r.position,
@@ -48,6 +58,8 @@ def round_state(r: Round, language: str, languages: list[str],
         "field_title": titles.get(r.field, "") if r.field else "",
         "target": r.target,
         "question": pick(r.question, language, languages),
+        # Every language's question, so an agenda editor can send it back unchanged.
+        "questions": {lang: r.question.get(lang, "") for lang in languages},
         "state": r.state,
         "revealed": r.revealed,
         "attempt": r.attempt,
@@ -62,7 +74,38 @@ def round_state(r: Round, language: str, languages: list[str],
     if r.kind == "dots":
         data["budget"] = r.budget
         data["max_per_item"] = r.max_per_item
+    if r.kind == "ideas":
+        data["moderation"] = r.moderation or "post"
+    workshop = workshop or r.session
+    data["actions"] = voting.allowed_actions(workshop, r)
+    data["editable"] = voting.editable(workshop, r)
     return data
+
+
+def agenda_catalogue(catalogue: dict[str, Any], language: str,
+                     languages: list[str]) -> list[dict[str, Any]]:
+    """The action fields and their items in one language, for an agenda editor."""
+    return [{
+        "id": f["id"],
+        "title": pick(f["title"], language, languages),
+        "challenges": [{"id": c["id"], "text": pick(c["text"], language, languages)}
+                       for c in f["challenges"]],
+        "principles": [{"id": p["id"], "text": pick(p["text"], language, languages),
+                        "group_title": pick(g["title"], language, languages)}
+                       for g in f["principle_groups"] for p in g["principles"]],
+    } for f in catalogue["action_fields"]]
+
+
+def agenda_defaults(languages: list[str]) -> dict[str, Any]:
+    """What a new round of each kind starts with, as the domain would fill it in."""
+    return {
+        "targets": {kind: list(targets) for kind, targets in voting.TARGETS.items()},
+        "questions": {f"{kind}:{target}": voting.default_question(kind, target, languages)
+                      for kind, targets in voting.TARGETS.items() for target in targets},
+        "budget": voting.DEFAULT_BUDGET, "max_per_item": voting.DEFAULT_MAX_PER_ITEM,
+        "max_budget": voting.MAX_BUDGET, "max_rounds": voting.MAX_ROUNDS,
+        "max_question": voting.MAX_TITLE, "moderation": "pre",
+    }
 
 
 def session_state(workshop: WorkshopSession, language: str | None = None) -> dict[str, Any]:
@@ -83,7 +126,7 @@ def session_state(workshop: WorkshopSession, language: str | None = None) -> dic
         "ended": workshop.ended_at is not None,
         "groups": [{"id": g.key, "name": pick(g.name, language, languages)}
                    for g in workshop.groups],
-        "rounds": [round_state(r, language, languages, titles, group_titles)
+        "rounds": [round_state(r, language, languages, titles, group_titles, workshop)
                    for r in workshop.rounds],
     }
 
@@ -102,26 +145,32 @@ def ballots(session: Session, rnd: Round, attempt: int | None = None) -> list[Ba
 
 def ideas(session: Session, rnd: Round, *, viewer: int | None = None,
           include_hidden: bool = False, attempt: int | None = None) -> list[dict[str, Any]]:
-    """The round's ideas, most upvoted first; `mine`/`upvoted` from the viewer's side."""
+    """The round's ideas that everyone may see, most upvoted first; with `viewer` also their
+    own waiting or hidden ones; with include_hidden (the facilitator) all of them. Lists
+    with a viewer or include_hidden give each idea's `status`: shown, waiting or hidden."""
     upvotes = (select(Upvote.idea_id, func.count().label("n"))
                .group_by(Upvote.idea_id).subquery())
     query = (select(Idea, func.coalesce(upvotes.c.n, 0))
              .outerjoin(upvotes, upvotes.c.idea_id == Idea.id)
              .where(Idea.round_id == rnd.id, Idea.attempt == (attempt or rnd.attempt))
              .order_by(func.coalesce(upvotes.c.n, 0).desc(), Idea.id))
-    if not include_hidden:
-        query = query.where(Idea.hidden.is_(False))
     mine_upvoted = set()
     if viewer is not None:
         mine_upvoted = set(session.scalars(select(Upvote.idea_id).join(Idea).where(
             Idea.round_id == rnd.id, Upvote.participant_id == viewer)))
     out = []
     for idea, count in session.execute(query):
+        status = voting.idea_status(rnd, idea)
+        mine = viewer is not None and idea.participant_id == viewer
+        if status != "shown" and not include_hidden and not mine:
+            continue
         entry = {"id": idea.id, "text": idea.text, "upvotes": count}
         if include_hidden:
             entry["hidden"] = idea.hidden
+        if include_hidden or viewer is not None:
+            entry["status"] = status
         if viewer is not None:
-            entry["mine"] = idea.participant_id == viewer
+            entry["mine"] = mine
             entry["upvoted"] = idea.id in mine_upvoted
         out.append(entry)
     return out
@@ -129,53 +178,80 @@ def ideas(session: Session, rnd: Round, *, viewer: int | None = None,
 
 def round_results(session: Session, workshop: WorkshopSession, rnd: Round,
                   attempt: int | None = None) -> dict[str, Any]:
+    """One attempt's figures, with the order to show them in (`ranking`), the groups that
+    have any figure to show (`groups_shown`) and, for a second vote, how each item moved
+    from the vote before (`shift`, by item id)."""
     attempt = attempt or rnd.attempt
     head = {"round": rnd.id, "kind": rnd.kind, "attempt": attempt}
     if rnd.kind == "ideas":
-        found = ideas(session, rnd, attempt=attempt)
+        found = ideas(session, rnd, attempt=attempt)  # ranked already: most support first
         return {**head, "ideas": found, "items": found}
     group_keys = [g.key for g in workshop.groups]
     items = [item["id"] for item in rnd.items]
-    return {**head, **results.round_results(rnd.kind, items, ballots(session, rnd, attempt),
-                                            group_keys)}
+    computed = results.round_results(rnd.kind, items, ballots(session, rnd, attempt), group_keys)
+    out = {**head, **computed, "ranking": results.ranking(rnd.kind, computed["items"]),
+           "groups_shown": results.groups_shown(computed["items"], group_keys)}
+    if attempt > 1:
+        before = results.round_results(rnd.kind, items, ballots(session, rnd, attempt - 1),
+                                       group_keys)
+        out["shift"] = {row["id"]: row for row in results.shift(
+            rnd.kind, before["items"], computed["items"], group_keys)}
+    return out
 
 
-def tally(session: Session, workshop: WorkshopSession, rnd: Round) -> dict[str, Any]:
-    """Who has voted in the round's current attempt, overall and per group, and per item."""
+def tally(session: Session, workshop: WorkshopSession, rnd: Round,
+          with_items: bool = True) -> dict[str, Any]:
+    """Who has taken part in the round's current attempt, per group: `started` counts everyone
+    who answered at least once (or said they are done), `finished` those who answered every
+    item, placed their whole budget, or said they are done. `items` (votes per item) only
+    `with_items`: the facilitator's."""
+    attempt = (Vote.round_id == rnd.id, Vote.attempt == rnd.attempt)
+    group_of = dict(session.execute(
+        select(Participant.id, Group.key).join(Group, Group.id == Participant.group_id)
+        .where(Participant.session_id == workshop.id)).all())
+    done = set(session.scalars(select(Completion.participant_id).where(
+        Completion.round_id == rnd.id, Completion.attempt == rnd.attempt)))
+    started, finished = set(done), set(done)
+    per_item: dict[str, int] = {}
     if rnd.kind == "ideas":
         # Taking part in an ideas round: writing an idea or supporting one.
-        authors = select(Idea.participant_id.label("pid")).where(
-            Idea.round_id == rnd.id, Idea.attempt == rnd.attempt)
-        supporters = select(Upvote.participant_id.label("pid")).join(
+        started |= set(session.scalars(select(Idea.participant_id).where(
+            Idea.round_id == rnd.id, Idea.attempt == rnd.attempt)))
+        started |= set(session.scalars(select(Upvote.participant_id).join(
             Idea, Idea.id == Upvote.idea_id).where(Idea.round_id == rnd.id,
-                                                   Idea.attempt == rnd.attempt)
-        active = union(authors, supporters).subquery()
-        rows = session.execute(
-            select(Group.key, func.count(func.distinct(active.c.pid)))
-            .join(Participant, Participant.id == active.c.pid)
-            .join(Group, Group.id == Participant.group_id)
-            .group_by(Group.key))
-        per_item: dict[str, int] = {}
+                                                   Idea.attempt == rnd.attempt)))
     else:
-        rows = session.execute(
-            select(Group.key, func.count(func.distinct(Vote.participant_id)))
-            .join(Participant, Participant.id == Vote.participant_id)
-            .join(Group, Group.id == Participant.group_id)
-            .where(Vote.round_id == rnd.id, Vote.attempt == rnd.attempt)
-            .group_by(Group.key))
-        per_item = dict(session.execute(
-            select(Vote.item_id, func.count()).where(Vote.round_id == rnd.id,
-                                                     Vote.attempt == rnd.attempt)
-            .group_by(Vote.item_id)).all())
-    by_group = dict(rows.all())
-    groups = {g.key: by_group.get(g.key, 0) for g in workshop.groups}
-    return {"round": rnd.id, "attempt": rnd.attempt, "voted": sum(groups.values()),
-            "voted_by_group": groups, "items": per_item}
+        for pid, answers, points in session.execute(
+                select(Vote.participant_id, func.count(), func.sum(Vote.value))
+                .where(*attempt).group_by(Vote.participant_id)):
+            started.add(pid)
+            complete = (points >= rnd.budget) if rnd.kind == "dots" else (
+                answers >= len(rnd.items))
+            if complete:
+                finished.add(pid)
+        if with_items:
+            per_item = dict(session.execute(
+                select(Vote.item_id, func.count()).where(*attempt)
+                .group_by(Vote.item_id)).all())
+
+    def counts(pids: set[int]) -> dict[str, Any]:
+        by_group = {g.key: 0 for g in workshop.groups}
+        for pid in pids:
+            if group_of.get(pid) in by_group:
+                by_group[group_of[pid]] += 1
+        return {"total": sum(by_group.values()), "by_group": by_group}
+
+    out = {"round": rnd.id, "attempt": rnd.attempt, "started": counts(started),
+           "finished": counts(finished)}
+    if with_items:
+        out["items"] = per_item
+    return out
 
 
 def own_choices(session: Session, workshop: WorkshopSession,
                 participant: Participant) -> dict[str, Any]:
-    """A participant's votes in every round's current attempt, and their upvotes."""
+    """A participant's votes in every round's current attempt, and the rounds they said they
+    are done with."""
     rounds = {r.id: r for r in workshop.rounds}
     votes: dict[int, dict[str, Any]] = {}
     for round_id, attempt, item, value in session.execute(
@@ -184,7 +260,11 @@ def own_choices(session: Session, workshop: WorkshopSession,
         if round_id in rounds and rounds[round_id].attempt == attempt:
             votes.setdefault(round_id, {})[item] = results.vote_value(rounds[round_id].kind,
                                                                      value)
-    return {"votes": {str(k): v for k, v in votes.items()}}
+    done = [round_id for round_id, attempt in session.execute(
+        select(Completion.round_id, Completion.attempt)
+        .where(Completion.participant_id == participant.id))
+        if round_id in rounds and rounds[round_id].attempt == attempt]
+    return {"votes": {str(k): v for k, v in votes.items()}, "done": sorted(done)}
 
 
 def live_state(session: Session, workshop: WorkshopSession, role: str, language: str | None,
@@ -193,29 +273,29 @@ def live_state(session: Session, workshop: WorkshopSession, role: str, language:
     """Everything a client needs to redraw after (re)connecting."""
     base = session_state(workshop, language)
     staff = role in ("facilitator", "projector")
-    shown_results = {}
-    for r in workshop.rounds:
-        if r.state != "pending" and (r.revealed or role == "facilitator"):
-            shown_results[str(r.id)] = round_results(session, workshop, r)
     state = {
         "role": role,
         "session": {k: base[k] for k in ("id", "title", "place", "date", "languages",
                                          "language", "join_code", "ended", "groups")},
         "rounds": base["rounds"],
         "current_round": workshop.current_round_id,
-        "results": shown_results,
+        "results": {str(r.id): round_results(session, workshop, r) for r in workshop.rounds
+                    if voting.results_visible(r, role)},
         "ideas": {},
         "timer": timer_state(workshop),
         "me": None,
     }
+    if state["session"]["ended"]:
+        state["session"]["join_code"] = None  # released: nobody joins an ended session
     viewer = participant.id if participant else None
     for r in workshop.rounds:
         if r.kind == "ideas" and r.state != "pending":
             state["ideas"][str(r.id)] = ideas(session, r, viewer=viewer,
                                               include_hidden=role == "facilitator")
     if staff:
-        state["tally"] = {str(r.id): tally(session, workshop, r) for r in workshop.rounds
-                          if r.state != "pending"}
+        state["tally"] = {str(r.id): tally(session, workshop, r,
+                                           with_items=role == "facilitator")
+                          for r in workshop.rounds if r.state != "pending"}
         state["presence"] = presence
     if participant is not None:
         group = next(g for g in workshop.groups if g.id == participant.group_id)

@@ -17,7 +17,18 @@ from sqlalchemy.orm import Session
 
 from workshop import catalogue as catalogues
 from workshop.errors import Conflict, Invalid, NotFound, Unauthorized
-from workshop.models import Group, Idea, Participant, Round, Upvote, Vote, WorkshopSession, utcnow
+from workshop.models import (
+    MODERATION,
+    Completion,
+    Group,
+    Idea,
+    Participant,
+    Round,
+    Upvote,
+    Vote,
+    WorkshopSession,
+    utcnow,
+)
 from workshop.results import CANT_JUDGE
 
 # Letters and digits that cannot be confused when read aloud or typed: no 0/O, 1/I/L.
@@ -26,6 +37,7 @@ JOIN_CODE_LENGTH = 6
 
 DEFAULT_BUDGET = 5
 DEFAULT_MAX_PER_ITEM = 2
+MAX_BUDGET = 100
 MAX_GROUPS = 12
 MAX_ROUNDS = 200
 MAX_TITLE = 200
@@ -67,7 +79,8 @@ DEFAULT_QUESTIONS: dict[tuple[str, str], dict[str, str]] = {
 TARGETS = {"rating": ("challenges", "principles"), "dots": ("principles", "challenges"),
            "ideas": ("ideas",)}
 SESSION_KEYS = {"title", "catalogue", "languages", "groups", "agenda", "place", "date"}
-ROUND_KEYS = {"kind", "field", "target", "question", "budget", "max_per_item", "items"}
+ROUND_KEYS = {"id", "kind", "field", "target", "question", "budget", "max_per_item", "items",
+              "moderation"}
 
 
 @dataclass
@@ -77,21 +90,39 @@ class CreatedSession:
     projector_token: str
 
 
+def N_(message: str) -> str:  # noqa: N802 - Babel's name for "extract, translate later"
+    """Marks a problem's text for translation; pages translate it, the API answers in English."""
+    return message
+
+
 class _Problems:
-    """Collects every problem of a request so the answer can name them all at once."""
+    """Collects every problem of a request so the answer can name them all at once.
 
-    def __init__(self) -> None:
+    Each text is an English template marked with N_(), so a page can show it in its own
+    language (`Invalid.translatable`) while the API keeps the English `message`.
+    """
+
+    def __init__(self, code: str = "invalid_session") -> None:
+        self.code = code
         self.items: list[dict[str, str]] = []
+        self.templates: list[tuple[str, str, dict[str, Any]]] = []
 
-    def add(self, field: str, message: str) -> None:
-        self.items.append({"field": field, "message": message})
+    def add(self, where: str, template: str, **params: Any) -> None:
+        self.items.append({"field": where, "message": template % params if params
+                           else template})
+        self.templates.append((where, template, params))
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
 
     def raise_if_any(self) -> None:
         if self.items:
             first = self.items[0]
             more = f" (and {len(self.items) - 1} more)" if len(self.items) > 1 else ""
-            raise Invalid(f"{first['field']}: {first['message']}{more}",
-                          code="invalid_session", problems=self.items)
+            error = Invalid(f"{first['field']}: {first['message']}{more}", code=self.code,
+                            problems=self.items)
+            error.translatable = self.templates
+            raise error
 
 
 def hash_token(token: str) -> str:
@@ -137,17 +168,21 @@ def _text_in_languages(value: Any, languages: list[str], field: str,
     if isinstance(value, str):
         value = value.strip()
         if not value or len(value) > MAX_TITLE or not value.isprintable():
-            problems.add(field, f"must be 1 to {MAX_TITLE} printable characters")
+            problems.add(field, N_("must be 1 to %(max)d printable characters"), max=MAX_TITLE)
             return None
         return {language: value for language in languages}
     if isinstance(value, dict):
         missing = [lang for lang in languages if not isinstance(value.get(lang), str)
                    or not value[lang].strip() or not value[lang].isprintable()]
         if missing:
-            problems.add(field, f"needs a text in {', '.join(missing)}")
+            problems.add(field, N_("needs a text in %(languages)s"),
+                         languages=", ".join(missing))
+            return None
+        if any(len(value[lang].strip()) > MAX_TITLE for lang in languages):
+            problems.add(field, N_("must be 1 to %(max)d printable characters"), max=MAX_TITLE)
             return None
         return {lang: value[lang].strip() for lang in languages}
-    problems.add(field, "must be a text or a mapping of language to text")
+    problems.add(field, N_("must be a text or a mapping of language to text"))
     return None
 
 
@@ -155,7 +190,7 @@ def _parse_groups(value: Any, languages: list[str], problems: _Problems) -> list
     if value is None:
         value = DEFAULT_GROUPS
     if not isinstance(value, list) or not 1 <= len(value) <= MAX_GROUPS:
-        problems.add("groups", f"must be a list of 1 to {MAX_GROUPS} groups")
+        problems.add("groups", N_("must be a list of 1 to %(max)d groups"), max=MAX_GROUPS)
         return []
     groups: list[tuple[str, dict[str, str]]] = []
     for i, entry in enumerate(value):
@@ -167,21 +202,21 @@ def _parse_groups(value: Any, languages: list[str], problems: _Problems) -> list
         if isinstance(entry, str):
             entry = {"name": entry}
         if not isinstance(entry, dict) or set(entry) - {"id", "name"} or "name" not in entry:
-            problems.add(field, "must be a preset id ("
-                         + ", ".join(GROUP_PRESETS) + "), a name, or {\"id\", \"name\"}")
+            problems.add(field, N_("must be a preset id (%(presets)s), a name, or "
+                                   "{\"id\", \"name\"}"), presets=", ".join(GROUP_PRESETS))
             continue
         name = _text_in_languages(entry["name"], languages, field + ".name", problems)
         key = entry.get("id")
         if key is None:
             key = _slug(next(iter(name.values())), i) if name else ""
         elif not isinstance(key, str) or not re.fullmatch(r"[a-z0-9][a-z0-9-]{0,39}", key):
-            problems.add(field + ".id", "must be 1-40 lowercase letters, digits or '-'")
+            problems.add(field + ".id", N_("must be 1-40 lowercase letters, digits or '-'"))
             continue
         if name:
             groups.append((key, name))
     keys = [key for key, _ in groups]
     for key in sorted({k for k in keys if keys.count(k) > 1}):
-        problems.add("groups", f"group '{key}' appears twice")
+        problems.add("groups", N_("group '%(group)s' appears twice"), group=key)
     return groups
 
 
@@ -195,54 +230,66 @@ def _field_items(field: dict[str, Any], target: str) -> list[dict[str, Any]]:
     ]
 
 
-def default_agenda(catalogue: dict[str, Any]) -> list[dict[str, Any]]:
-    """Per action field: rate the challenges, rate the principles, dots on the principles."""
+def default_agenda(catalogue: dict[str, Any], field: str | None = None) -> list[dict[str, Any]]:
+    """Per action field (or only `field`): rate the challenges, rate the principles, dots on
+    the principles."""
     agenda = []
-    for field in catalogue["action_fields"]:
-        if field["challenges"]:
-            agenda.append({"kind": "rating", "field": field["id"], "target": "challenges"})
-        if field["principle_groups"]:
-            agenda.append({"kind": "rating", "field": field["id"], "target": "principles"})
-            agenda.append({"kind": "dots", "field": field["id"], "target": "principles"})
+    for f in catalogue["action_fields"]:
+        if field is not None and f["id"] != field:
+            continue
+        if f["challenges"]:
+            agenda.append({"kind": "rating", "field": f["id"], "target": "challenges"})
+        if f["principle_groups"]:
+            agenda.append({"kind": "rating", "field": f["id"], "target": "principles"})
+            agenda.append({"kind": "dots", "field": f["id"], "target": "principles"})
     return agenda
+
+
+def default_question(kind: str, target: str, languages: list[str]) -> dict[str, str]:
+    default = DEFAULT_QUESTIONS[(kind, target)]
+    return {lang: default.get(lang, default["en"]) for lang in languages}
 
 
 def _bounded_int(spec: dict, key: str, default: int, low: int, high: int, field: str,
                  problems: _Problems) -> int | None:
     value = spec.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        problems.add(f"{field}.{key}", f"must be a whole number from {low} to {high}")
+        problems.add(f"{field}.{key}", N_("must be a whole number from %(low)d to %(high)d"),
+                     low=low, high=high)
         return None
     return value
 
 
 def _parse_round(spec: Any, catalogue: dict[str, Any], languages: list[str], field_name: str,
                  problems: _Problems) -> dict[str, Any] | None:
+    """A round of the agenda as the database keeps it, or None after adding its problem."""
     if not isinstance(spec, dict):
-        problems.add(field_name, "must be an object such as {\"kind\": \"rating\", "
-                                 "\"field\": \"governance\", \"target\": \"challenges\"}")
+        problems.add(field_name, N_("must be an object such as {\"kind\": \"rating\", "
+                                    "\"field\": \"governance\", \"target\": \"challenges\"}"))
         return None
     unknown = set(spec) - ROUND_KEYS
     if unknown:
-        problems.add(field_name, f"unknown key(s): {', '.join(sorted(unknown))}")
+        problems.add(field_name, N_("unknown key(s): %(keys)s"),
+                     keys=", ".join(sorted(map(str, unknown))))
         return None
     kind = spec.get("kind")
     if not isinstance(kind, str) or kind not in TARGETS:
-        problems.add(field_name + ".kind", "must be one of rating, dots, ideas")
+        problems.add(field_name + ".kind", N_("must be one of rating, dots, ideas"))
         return None
     fields = {f["id"]: f for f in catalogue["action_fields"]}
     field_id = spec.get("field")
     if field_id is None and kind != "ideas":
-        problems.add(field_name + ".field", "names the action field, e.g. "
-                     + ", ".join(fields))
+        problems.add(field_name + ".field", N_("names the action field, e.g. %(fields)s"),
+                     fields=", ".join(fields))
         return None
     if field_id is not None and (not isinstance(field_id, str) or field_id not in fields):
-        problems.add(field_name + ".field", f"no action field '{field_id}' in the catalogue")
+        problems.add(field_name + ".field", N_("no action field '%(field)s' in the catalogue"),
+                     field=str(field_id)[:64])
         return None
     target = spec.get("target", TARGETS[kind][0])
     if not isinstance(target, str) or target not in TARGETS[kind]:
-        problems.add(field_name + ".target", f"for {kind} must be one of "
-                     + ", ".join(TARGETS[kind]))
+        problems.add(field_name + ".target", N_("for %(kind)s must be one of %(targets)s"),
+                     kind=kind, targets=", ".join(TARGETS[kind]))
         return None
     items: list[dict[str, Any]] = []
     if kind != "ideas":
@@ -252,39 +299,65 @@ def _parse_round(spec: Any, catalogue: dict[str, Any], languages: list[str], fie
             by_id = {item["id"]: item for item in available}
             if not isinstance(wanted, list) or not wanted or not all(
                     isinstance(i, str) for i in wanted):
-                problems.add(field_name + ".items", "must be a non-empty list of item ids")
+                problems.add(field_name + ".items", N_("must be a non-empty list of item ids"))
                 return None
             unknown_items = [i for i in wanted if i not in by_id]
             if unknown_items or len(set(wanted)) != len(wanted):
-                problems.add(field_name + ".items", "unknown or repeated item id(s): "
-                             + ", ".join(unknown_items or sorted(wanted)))
+                problems.add(field_name + ".items", N_("unknown or repeated item id(s): %(ids)s"),
+                             ids=", ".join(i[:64] for i in unknown_items or sorted(wanted)))
                 return None
             items = [by_id[i] for i in wanted]
         else:
             items = available
         if not items:
-            problems.add(field_name, f"action field '{field_id}' has no {target}")
+            problems.add(field_name, N_("action field '%(field)s' has no %(target)s"),
+                         field=field_id, target=target)
             return None
     elif "items" in spec:
-        problems.add(field_name + ".items", "an ideas round collects its items from participants")
+        problems.add(field_name + ".items",
+                     N_("an ideas round collects its items from participants"))
         return None
     if "question" in spec:
         question = _text_in_languages(spec["question"], languages, field_name + ".question",
                                       problems)
     else:
-        default = DEFAULT_QUESTIONS[(kind, target)]
-        question = {lang: default.get(lang, default["en"]) for lang in languages}
-    budget = max_per_item = None
+        question = default_question(kind, target, languages)
+    budget = max_per_item = moderation = None
     if kind == "dots":
-        budget = _bounded_int(spec, "budget", DEFAULT_BUDGET, 1, 100, field_name, problems)
+        budget = _bounded_int(spec, "budget", DEFAULT_BUDGET, 1, MAX_BUDGET, field_name,
+                              problems)
         max_per_item = _bounded_int(spec, "max_per_item", min(DEFAULT_MAX_PER_ITEM, budget or 1),
-                                    1, budget or 100, field_name, problems)
+                                    1, budget or MAX_BUDGET, field_name, problems)
     elif "budget" in spec or "max_per_item" in spec:
-        problems.add(field_name, "budget and max_per_item belong to dots rounds only")
-    if question is None or (kind == "dots" and None in (budget, max_per_item)):
+        problems.add(field_name, N_("budget and max_per_item belong to dots rounds only"))
+    if kind == "ideas":
+        moderation = spec.get("moderation", "pre")
+        if moderation not in MODERATION:
+            problems.add(field_name + ".moderation", N_("must be \"pre\" or \"post\""))
+            moderation = None
+    elif "moderation" in spec:
+        problems.add(field_name, N_("moderation belongs to ideas rounds only"))
+    if question is None or (kind == "dots" and None in (budget, max_per_item)) or (
+            kind == "ideas" and moderation is None):
         return None
     return {"kind": kind, "field": field_id, "target": target, "question": question,
-            "items": items, "budget": budget, "max_per_item": max_per_item}
+            "items": items, "budget": budget, "max_per_item": max_per_item,
+            "moderation": moderation}
+
+
+def _parse_agenda(agenda: Any, catalogue: dict[str, Any], languages: list[str],
+                  problems: _Problems) -> list[dict[str, Any] | None]:
+    if not isinstance(agenda, list) or len(agenda) > MAX_ROUNDS:
+        problems.add("agenda", N_("must be a list of at most %(max)d rounds"), max=MAX_ROUNDS)
+        return []
+    parsed = []
+    for i, spec in enumerate(agenda):
+        if isinstance(spec, dict) and "id" in spec:
+            problems.add(f"agenda[{i}].id", N_("a new session has no rounds to refer to yet"))
+            parsed.append(None)
+        else:
+            parsed.append(_parse_round(spec, catalogue, languages, f"agenda[{i}]", problems))
+    return parsed
 
 
 def create_session(session: Session, spec: Any) -> CreatedSession:
@@ -293,57 +366,57 @@ def create_session(session: Session, spec: Any) -> CreatedSession:
     if not isinstance(spec, dict):
         raise Invalid("the request body must be a JSON object", code="invalid_session")
     for key in sorted(set(spec) - SESSION_KEYS):
-        problems.add(key, "unknown field; expected " + ", ".join(sorted(SESSION_KEYS)))
+        problems.add(str(key)[:64], N_("unknown field; expected %(keys)s"),
+                     keys=", ".join(sorted(SESSION_KEYS)))
     title = spec.get("title")
     if not isinstance(title, str) or not title.strip() or len(title.strip()) > MAX_TITLE:
-        problems.add("title", f"is required: 1 to {MAX_TITLE} characters")
+        problems.add("title", N_("is required: 1 to %(max)d characters"), max=MAX_TITLE)
     elif not title.isprintable():
-        problems.add("title", "must not contain control characters")
+        problems.add("title", N_("must not contain control characters"))
     place = spec.get("place", "")
     if not isinstance(place, str) or len(place) > MAX_TITLE:
-        problems.add("place", f"must be text of at most {MAX_TITLE} characters")
+        problems.add("place", N_("must be text of at most %(max)d characters"), max=MAX_TITLE)
     elif not place.isprintable():
-        problems.add("place", "must not contain control characters")
+        problems.add("place", N_("must not contain control characters"))
     when = spec.get("date", "")
     if not isinstance(when, str):
-        problems.add("date", "must be a date such as 2026-03-14")
+        problems.add("date", N_("must be a date such as 2026-03-14"))
     elif when:
         try:
             date.fromisoformat(when)
             if len(when) != 10:
                 raise ValueError
         except ValueError:
-            problems.add("date", f"'{when}' is not a date such as 2026-03-14")
+            problems.add("date", N_("'%(date)s' is not a date such as 2026-03-14"),
+                         date=when[:40])
     catalogue_id = spec.get("catalogue", catalogues.DEFAULT_CATALOGUE)
     if not isinstance(catalogue_id, str):
-        problems.add("catalogue", "must be a catalogue id such as 'whole-comm'")
+        problems.add("catalogue", N_("must be a catalogue id such as 'whole-comm'"))
         problems.raise_if_any()
     try:
         catalogue = catalogues.get(session, catalogue_id)
-    except NotFound as exc:
-        problems.add("catalogue", exc.message)
+    except NotFound:
+        problems.add("catalogue", N_("no catalogue with id '%(catalogue)s'"),
+                     catalogue=catalogue_id[:64])
         problems.raise_if_any()
     languages = spec.get("languages", catalogue["languages"])
     if (not isinstance(languages, list) or not languages
             or not all(isinstance(lang, str) for lang in languages)):
-        problems.add("languages", "must be a non-empty list such as [\"de\", \"en\"]")
+        problems.add("languages", N_("choose at least one language, e.g. [\"de\", \"en\"]"))
         problems.raise_if_any()
     unsupported = [lang for lang in languages if lang not in catalogue["languages"]]
     if unsupported:
-        problems.add("languages", f"the catalogue has no texts in {', '.join(unsupported)}; "
-                     f"it offers {', '.join(catalogue['languages'])}")
+        problems.add("languages", N_("the catalogue has no texts in %(missing)s; it offers "
+                                     "%(offered)s"), missing=", ".join(unsupported)[:200],
+                     offered=", ".join(catalogue["languages"]))
     if len(set(languages)) != len(languages):
-        problems.add("languages", "a language is listed twice")
+        problems.add("languages", N_("a language is listed twice"))
     problems.raise_if_any()
     groups = _parse_groups(spec.get("groups"), languages, problems)
     agenda = spec.get("agenda")
     if agenda is None:
         agenda = default_agenda(catalogue)
-    if not isinstance(agenda, list) or not 1 <= len(agenda) <= MAX_ROUNDS:
-        problems.add("agenda", f"must be a list of 1 to {MAX_ROUNDS} rounds")
-        agenda = []
-    rounds = [_parse_round(r, catalogue, languages, f"agenda[{i}]", problems)
-              for i, r in enumerate(agenda)]
+    rounds = _parse_agenda(agenda, catalogue, languages, problems)
     problems.raise_if_any()
 
     session_id = secrets.token_hex(8)
@@ -361,6 +434,7 @@ def create_session(session: Session, spec: Any) -> CreatedSession:
         facilitator_token_hash=hash_token(facilitator_token),
         projector_token_hash=hash_token(projector_token),
     )
+    issue_organiser_link(workshop, facilitator_token)
     workshop.groups = [Group(key=key, name=name, position=i)
                        for i, (key, name) in enumerate(groups)]
     workshop.rounds = [Round(position=i, state="pending", revealed=False, attempt=1, **r)
@@ -368,6 +442,115 @@ def create_session(session: Session, spec: Any) -> CreatedSession:
     session.add(workshop)
     session.flush()
     return CreatedSession(workshop, facilitator_token, projector_token)
+
+
+# --- Changing the agenda of a running session ------------------------------------------------
+
+def _content(rnd: Round) -> dict[str, Any]:
+    """A round as _parse_round returns it: what a change of the agenda may alter."""
+    return {"kind": rnd.kind, "field": rnd.field, "target": rnd.target,
+            "question": dict(rnd.question), "items": list(rnd.items), "budget": rnd.budget,
+            "max_per_item": rnd.max_per_item, "moderation": rnd.moderation}
+
+
+def _as_spec(rnd: Round) -> dict[str, Any]:
+    """A stored round as the request format, to lay a change over it."""
+    spec: dict[str, Any] = {"kind": rnd.kind, "field": rnd.field, "target": rnd.target,
+                            "question": dict(rnd.question)}
+    if rnd.kind != "ideas":
+        spec["items"] = [item["id"] for item in rnd.items]
+    if rnd.kind == "dots":
+        spec["budget"], spec["max_per_item"] = rnd.budget, rnd.max_per_item
+    if rnd.kind == "ideas":
+        spec["moderation"] = rnd.moderation or "pre"
+    return spec
+
+
+def _merged(rnd: Round, change: dict[str, Any]) -> dict[str, Any]:
+    """An existing round with the keys a request sent laid over it. A request that changes
+    the kind, field or target describes a new round type: keys it leaves out take the defaults
+    of a new round (kind, field and target left out keep their values where they fit)."""
+    spec = _as_spec(rnd)
+    if not any(k in change and change[k] != spec.get(k) for k in ("kind", "field", "target")):
+        return {**spec, **change}
+    kind = change.get("kind", rnd.kind)
+    base = {"kind": kind}
+    if "field" not in change and rnd.field is not None:
+        base["field"] = rnd.field
+    if "target" not in change and rnd.target in TARGETS.get(kind, ()):
+        base["target"] = rnd.target
+    return {**base, **change}
+
+
+def replace_agenda(session: Session, workshop: WorkshopSession, agenda: Any) -> list[Round]:
+    """The whole ordered agenda: rounds with an `id` are kept, moved or changed (keys left out
+    keep their values), rounds without are new, rounds left out are removed. A round that has
+    been opened can be moved but neither changed nor removed (Conflict round_started)."""
+    lock_session(session, workshop, shared=False)
+    _live(workshop)
+    problems = _Problems(code="invalid_agenda")
+    if not isinstance(agenda, list) or len(agenda) > MAX_ROUNDS:
+        problems.add("agenda", N_("must be a list of at most %(max)d rounds"), max=MAX_ROUNDS)
+        problems.raise_if_any()
+    existing = {r.id: r for r in workshop.rounds}
+    plan: list[tuple[Round | None, dict[str, Any] | None]] = []
+    seen: set[int] = set()
+    started: list[dict[str, Any]] = []
+    for i, spec in enumerate(agenda):
+        where = f"agenda[{i}]"
+        if not isinstance(spec, dict) or "id" not in spec:
+            plan.append((None, _parse_round(spec, workshop.catalogue, workshop.languages,
+                                            where, problems)))
+            continue
+        round_id = spec["id"]
+        rnd = existing.get(round_id) if isinstance(round_id, int) and not isinstance(
+            round_id, bool) else None
+        if rnd is None:
+            problems.add(where + ".id", N_("no round %(id)s in this session"),
+                         id=str(round_id)[:20])
+            continue
+        if round_id in seen:
+            problems.add(where + ".id", N_("round %(id)s is listed twice"), id=round_id)
+            continue
+        seen.add(round_id)
+        change = {k: v for k, v in spec.items() if k != "id"}
+        parsed = _parse_round(_merged(rnd, change), workshop.catalogue, workshop.languages,
+                              where, problems) if change else None
+        if rnd.state != "pending" and parsed is not None and parsed != _content(rnd):
+            started.append({"field": where, "message": f"round {rnd.id} has been opened: "
+                                                       "it can no longer be changed"})
+        plan.append((rnd, parsed))
+    for rnd in workshop.rounds:
+        if rnd.id not in seen and rnd.state != "pending":
+            started.append({"field": "agenda", "message": f"round {rnd.id} has been opened: "
+                                                          "it can no longer be removed"})
+    if started:
+        raise Conflict("; ".join(p["message"] for p in started), code="round_started",
+                       problems=started)
+    problems.raise_if_any()
+
+    for rnd in workshop.rounds:
+        if rnd.id not in seen:
+            session.delete(rnd)
+    # Positions are unique per session: park the kept rounds out of the way first.
+    kept = [rnd for rnd, _ in plan if rnd is not None]
+    for n, rnd in enumerate(kept):
+        rnd.position = -1 - n
+    session.flush()
+    ordered = []
+    for position, (rnd, parsed) in enumerate(plan):
+        if rnd is None:
+            rnd = Round(session_id=workshop.id, state="pending", revealed=False, attempt=1,
+                        **parsed)
+            session.add(rnd)
+        elif parsed is not None and rnd.state == "pending":
+            for key, value in parsed.items():
+                setattr(rnd, key, value)
+        rnd.position = position
+        ordered.append(rnd)
+    session.flush()
+    session.expire(workshop, ["rounds"])
+    return ordered
 
 
 def usable_key(value: Any) -> bool:
@@ -388,17 +571,41 @@ def _token_matches(token: str | None, stored_hash: str) -> bool:
     return hmac.compare_digest(hash_token(token), stored_hash)
 
 
+ROLES = ("facilitator", "organiser", "projector")
+
+
 def authenticate(session: Session, session_id: str, token: str | None,
                  roles: tuple[str, ...] = ("facilitator",)) -> tuple[WorkshopSession, str]:
-    """The session and the role the token grants; the same error for unknown id or bad token."""
+    """The session and the role the token grants; the same error for unknown id or bad token.
+
+    facilitator: controls the session; organiser: reads results and downloads; projector:
+    watches the live room."""
     workshop = session.get(WorkshopSession, session_id) if usable_key(session_id) else None
     if workshop is not None:
-        if "facilitator" in roles and _token_matches(token, workshop.facilitator_token_hash):
-            return workshop, "facilitator"
-        if "projector" in roles and _token_matches(token, workshop.projector_token_hash):
-            return workshop, "projector"
+        hashes = {"facilitator": workshop.facilitator_token_hash,
+                  "organiser": workshop.organiser_token_hash,
+                  "projector": workshop.projector_token_hash}
+        for role in ROLES:
+            if role in roles and hashes[role] and _token_matches(token, hashes[role]):
+                return workshop, role
     raise Unauthorized("this session does not exist or the token is not valid for it",
                        code="bad_token")
+
+
+def organiser_token_for(facilitator_token: str, workshop: WorkshopSession) -> str | None:
+    """The organiser link's token, which the facilitator can always show again."""
+    if not workshop.organiser_salt:
+        return None
+    message = f"organiser:{workshop.id}:{workshop.organiser_salt}".encode()
+    return hmac.new(facilitator_token.encode(), message, "sha256").hexdigest()[:43]
+
+
+def issue_organiser_link(workshop: WorkshopSession, facilitator_token: str) -> str:
+    """A new organiser token; the one before it stops working."""
+    workshop.organiser_salt = secrets.token_hex(16)
+    token = organiser_token_for(facilitator_token, workshop)
+    workshop.organiser_token_hash = hash_token(token)
+    return token
 
 
 def find_live_session_by_code(session: Session, code: str) -> WorkshopSession:
@@ -411,6 +618,15 @@ def find_live_session_by_code(session: Session, code: str) -> WorkshopSession:
     if workshop is None:
         raise NotFound("no running session has this code", code="unknown_join_code")
     return workshop
+
+
+def has_ended(session: Session, code: str) -> bool:
+    """Whether a session with this code has ended (and no running one has it now)."""
+    if not usable_key(code):
+        return False
+    return session.scalar(select(func.count()).select_from(WorkshopSession).where(
+        WorkshopSession.join_code == normalise_join_code(code),
+        WorkshopSession.ended_at.is_not(None))) > 0
 
 
 def refuse_ended_participant(session: Session, code: str, token: Any) -> None:
@@ -593,10 +809,23 @@ def submit_idea(session: Session, workshop: WorkshopSession, participant: Partic
         Idea.participant_id == participant.id))
     if mine >= MAX_IDEAS_PER_PARTICIPANT:
         raise Conflict(f"at most {MAX_IDEAS_PER_PARTICIPANT} ideas each", code="too_many_ideas")
-    idea = Idea(round_id=rnd.id, attempt=rnd.attempt, participant_id=participant.id, text=text)
+    idea = Idea(round_id=rnd.id, attempt=rnd.attempt, participant_id=participant.id, text=text,
+                hidden=False, approved=False)
     session.add(idea)
     session.flush()
     return idea
+
+
+def idea_visible(rnd: Round, idea: Idea) -> bool:
+    """Whether everyone may see an idea: not hidden, and approved where the round asks that."""
+    return not idea.hidden and (rnd.moderation != "pre" or idea.approved)
+
+
+def idea_status(rnd: Round, idea: Idea) -> str:
+    """shown, hidden (by the facilitator) or waiting (for approval in a "pre" round)."""
+    if idea.hidden:
+        return "hidden"
+    return "shown" if idea_visible(rnd, idea) else "waiting"
 
 
 def upvote(session: Session, workshop: WorkshopSession, participant: Participant,
@@ -605,10 +834,10 @@ def upvote(session: Session, workshop: WorkshopSession, participant: Participant
     if not isinstance(on, bool):
         raise Invalid("'on' is true or false", code="bad_request")
     idea = session.get(Idea, idea_id) if isinstance(idea_id, int) else None
-    if idea is None or idea.hidden:
+    if idea is None:
         raise NotFound(f"no idea {idea_id!r} to upvote", code="idea_not_found")
     rnd = _open_round(session, workshop, idea.round_id, participant)
-    if idea.attempt != rnd.attempt:
+    if idea.attempt != rnd.attempt or not idea_visible(rnd, idea):
         raise NotFound(f"no idea {idea_id!r} to upvote", code="idea_not_found")
     if idea.participant_id == participant.id:
         raise Invalid("you cannot upvote your own idea", code="own_idea")
@@ -651,9 +880,15 @@ def _close_open_rounds(workshop: WorkshopSession, except_id: int | None = None) 
     closed = []
     for other in workshop.rounds:
         if other.state == "open" and other.id != except_id:
-            other.state, other.closed_at = "closed", utcnow()
+            _close(workshop, other)
             closed.append(other)
     return closed
+
+
+def _close(workshop: WorkshopSession, rnd: Round) -> None:
+    """Voting stops, and so does the countdown that was running for it."""
+    rnd.state, rnd.closed_at = "closed", utcnow()
+    workshop.timer_ends_at = workshop.timer_seconds = None
 
 
 def close_round(session: Session, workshop: WorkshopSession, round_id: Any) -> list[Round]:
@@ -662,7 +897,7 @@ def close_round(session: Session, workshop: WorkshopSession, round_id: Any) -> l
         return []
     if rnd.state != "open":
         raise Conflict("only an open round can be closed", code="invalid_transition")
-    rnd.state, rnd.closed_at = "closed", utcnow()
+    _close(workshop, rnd)
     return [rnd]
 
 
@@ -693,15 +928,50 @@ def reopen_round(session: Session, workshop: WorkshopSession, round_id: Any) -> 
     return [*changed, rnd]
 
 
+def _idea_of(session: Session, workshop: WorkshopSession, idea_id: Any) -> tuple[Idea, Round]:
+    idea = session.get(Idea, idea_id) if isinstance(idea_id, int) else None
+    rnd = session.get(Round, idea.round_id) if idea is not None else None
+    if rnd is None or rnd.session_id != workshop.id:
+        raise NotFound(f"no idea {idea_id!r} in this session", code="idea_not_found")
+    return idea, rnd
+
+
 def hide_idea(session: Session, workshop: WorkshopSession, idea_id: Any,
-              hidden: Any = True) -> Idea:
+              hidden: Any = True) -> tuple[Idea, Round]:
+    """Hide an idea from everyone but its author and the facilitator; hidden=False shows it
+    (and so approves it)."""
     if not isinstance(hidden, bool):
         raise Invalid("'hidden' is true or false", code="bad_request")
-    idea = session.get(Idea, idea_id) if isinstance(idea_id, int) else None
-    if idea is None or session.get(Round, idea.round_id).session_id != workshop.id:
-        raise NotFound(f"no idea {idea_id!r} in this session", code="idea_not_found")
+    idea, rnd = _idea_of(session, workshop, idea_id)
     idea.hidden = hidden
-    return idea
+    if not hidden:
+        idea.approved = True
+    return idea, rnd
+
+
+def approve_idea(session: Session, workshop: WorkshopSession, idea_id: Any) -> tuple[Idea, Round]:
+    """Show a waiting (or hidden) idea to everyone."""
+    idea, rnd = _idea_of(session, workshop, idea_id)
+    idea.approved, idea.hidden = True, False
+    return idea, rnd
+
+
+def mark_done(session: Session, workshop: WorkshopSession, participant: Participant,
+              round_id: Any, done: Any = True) -> Round:
+    """A participant says they are done with a round (or, done=False, not yet)."""
+    if not isinstance(done, bool):
+        raise Invalid("'done' is true or false", code="bad_request")
+    rnd = _open_round(session, workshop, round_id, participant)
+    existing = session.scalar(select(Completion).where(
+        Completion.round_id == rnd.id, Completion.attempt == rnd.attempt,
+        Completion.participant_id == participant.id))
+    if done and existing is None:
+        session.add(Completion(round_id=rnd.id, attempt=rnd.attempt,
+                               participant_id=participant.id))
+    elif not done and existing is not None:
+        session.delete(existing)
+    session.flush()
+    return rnd
 
 
 def set_timer(workshop: WorkshopSession, seconds: Any) -> None:
@@ -726,3 +996,33 @@ def end_session(session: Session, workshop: WorkshopSession) -> list[Round]:
     workshop.ended_at = utcnow()
     workshop.timer_ends_at = workshop.timer_seconds = None
     return changed
+
+
+def allowed_actions(workshop: WorkshopSession, rnd: Round) -> list[str]:
+    """The facilitator events this round accepts now, in the order a console offers them:
+    pending -> open; open -> close, show/hide results; closed -> show/hide results, reopen.
+    After the end only showing and hiding results remain."""
+    live = workshop.ended_at is None
+    actions = []
+    if live and rnd.state == "pending":
+        actions.append("open_round")
+    if live and rnd.state == "open":
+        actions.append("close_round")
+    if rnd.state != "pending":
+        actions.append("hide_round" if rnd.revealed else "reveal_round")
+    if live and rnd.state == "closed":
+        actions.append("reopen_round")
+    return actions
+
+
+def editable(workshop: WorkshopSession, rnd: Round) -> bool:
+    """Whether the agenda editor may still change or remove the round."""
+    return workshop.ended_at is None and rnd.state == "pending"
+
+
+def results_visible(rnd: Round, role: str) -> bool:
+    """Who may see a round's results: the facilitator and organisers once it has been opened,
+    everyone else (phones, projector) once the facilitator revealed them."""
+    if rnd.state == "pending":
+        return False
+    return rnd.revealed or role in ("facilitator", "organiser")

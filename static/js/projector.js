@@ -246,7 +246,7 @@
       }),
       h("p", {class: "legend"}, [1, 2, 3, 4, 5].map(function (v) {
         return h("span", {class: "key"}, h("span", {class: "seg s" + v}), String(v));
-      }), t("scale_legend")));
+      }), scaleEnds(round)));
     if (seen.consensus || seen.divergent) {
       table.appendChild(h("p", {class: "legend"},
         seen.consensus ? h("span", {class: "key"}, h("span", {class: "flag consensus"}, "✓"),
@@ -255,6 +255,11 @@
           " " + t("divergent_hint")) : null));
     }
     return table;
+  }
+
+  function scaleEnds(round) {
+    var labels = t(round.target === "principles" ? "scale_principles" : "scale_challenges");
+    return "1 = " + labels[0] + " · 5 = " + labels[4];
   }
 
   function distribution(r) {

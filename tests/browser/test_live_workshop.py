@@ -15,7 +15,7 @@ from tests.browser.helpers import GROUPS, Voter, create_session, one_decimal, re
 AGENDA = [
     {"kind": "rating", "field": "health", "target": "challenges"},
     {"kind": "dots", "field": "health", "target": "principles"},
-    {"kind": "ideas", "field": "health"},
+    {"kind": "ideas", "field": "health", "moderation": "post"},
 ]
 PHONES = [("administration", "de-DE", "de"), ("civil-society", "en-GB", "en"),
           ("migrant-organisations", "en-US", "en")]

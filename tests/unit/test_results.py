@@ -108,3 +108,19 @@ def test_priority_matrix_quadrants():
     # 3.0 is "done well enough" (not below the midpoint); 2 points reach the even share 1.8.
     assert results.priority_matrix({"x": 3.0, "y": 2.9}, {"x": 2, "y": 2})["y"]["quadrant"] == \
         "act_first"
+
+
+def test_ranking_leads_with_the_top_items():
+    rating = [{"id": "a", "mean": 3.0, "votes": 4}, {"id": "b", "mean": None, "votes": 0},
+              {"id": "c", "mean": 4.5, "votes": 2}, {"id": "d", "mean": 3.0, "votes": 6}]
+    assert results.ranking("rating", rating) == ["c", "d", "a", "b"]
+    dots = [{"id": "a", "points": 2, "votes": 2}, {"id": "b", "points": 7, "votes": 3},
+            {"id": "c", "points": 2, "votes": 1}, {"id": "d", "points": 0, "votes": 0}]
+    assert results.ranking("dots", dots) == ["b", "a", "c", "d"]
+
+
+def test_groups_shown_are_those_with_any_figure():
+    items = [{"id": "a", "groups": {"x": {"suppressed": True}, "y": {"votes": 3, "mean": 4.0}}},
+             {"id": "b", "groups": {"x": {"suppressed": True}, "y": {"suppressed": True}}}]
+    assert results.groups_shown(items, ["x", "y", "z"]) == ["y"]
+    assert results.groups_shown([], ["x"]) == []

@@ -231,7 +231,7 @@ def test_ideas_and_upvotes(room):
     assert idea["id"] not in [i["id"] for i in seen_by_bob] and len(seen_by_bob) == 9
     seen_by_facilitator = room.events(room.facilitator, "ideas")[-1]["ideas"]
     assert seen_by_facilitator[0] == {"id": idea["id"], "text": "Mehr Sprachkurse am Abend",
-                                      "upvotes": 1, "hidden": True}
+                                      "upvotes": 1, "hidden": True, "status": "hidden"}
     assert count(Idea) == 10 and count(Upvote) == 1
     assert room.act("hide_idea", idea=idea["id"], hidden=False)["hidden"] is False
 
@@ -313,9 +313,10 @@ def test_tallies_are_coalesced_with_rising_seq(room):
     broadcaster.flush()
     tallies = room.events(room.facilitator, "tally")
     assert len(tallies) == 1  # nine votes, one tally
-    assert tallies[0]["voted"] == 3
-    assert tallies[0]["voted_by_group"] == {"administration": 1, "civil-society": 2,
-                                            "migrant-organisations": 0}
+    assert tallies[0]["started"] == {"total": 3, "by_group": {
+        "administration": 1, "civil-society": 2, "migrant-organisations": 0}}
+    # Three of the round's four challenges: started, not finished.
+    assert tallies[0]["finished"]["total"] == 0
     assert tallies[0]["items"] == {"health-c1": 3, "health-c2": 3, "health-c3": 3}
     phones[0].emit("vote", {"round": room.rating, "item": "health-c4", "value": 1}, callback=True)
     broadcaster.flush()
@@ -418,9 +419,9 @@ def test_ideas_tally_counts_writers_and_supporters(room):
     room.facilitator.get_received()
     broadcaster.flush()
     tally = room.events(room.facilitator, "tally")[-1]
-    assert tally["voted"] == 2
-    assert tally["voted_by_group"] == {"administration": 1, "civil-society": 1,
-                                       "migrant-organisations": 0}
+    assert tally["started"] == {"total": 2, "by_group": {
+        "administration": 1, "civil-society": 1, "migrant-organisations": 0}}
+    assert tally["finished"]["total"] == 0  # an ideas round is finished by saying so
     assert idle.is_connected()
 
 

@@ -60,7 +60,10 @@ def test_created_answer_has_credentials_and_links(client):
     assert links["facilitator"].endswith(f"/f/{created['id']}?token={created['facilitator_token']}")
     assert links["projector"].endswith(f"/p/{created['id']}?token={created['projector_token']}")
     assert links["join"].endswith(f"/j/{code}")
-    assert links["summary"].endswith(f"/s/{created['id']}/summary")
+    summary, _, token = links["summary"].partition("?token=")
+    assert summary.endswith(f"/s/{created['id']}/summary")
+    assert len(token) >= 43 and token not in (created["facilitator_token"],
+                                              created["projector_token"])
 
 
 def test_token_stored_only_as_hash(client):
@@ -156,13 +159,19 @@ def test_custom_groups_and_agenda(client):
         ({"title": "t", "date": "14.03.2026"}, "date", "not a date"),
         ({"title": "t", "catalogue": "nope"}, "catalogue", "no catalogue"),
         ({"title": "t", "languages": ["fr"]}, "languages", "no texts in fr"),
-        ({"title": "t", "languages": "de"}, "languages", "non-empty list"),
+        ({"title": "t", "languages": "de"}, "languages", "at least one language"),
         ({"title": "t", "languages": ["de", "de"]}, "languages", "twice"),
         ({"title": "t", "groups": []}, "groups", "1 to 12"),
         ({"title": "t", "groups": ["a", "a"]}, "groups", "twice"),
         ({"title": "t", "groups": [{"id": "Bad Id", "name": "x"}]}, "groups[0].id", "lowercase"),
         ({"title": "t", "groups": [7]}, "groups[0]", "preset"),
-        ({"title": "t", "agenda": []}, "agenda", "1 to 200"),
+        ({"title": "t", "agenda": {}}, "agenda", "at most 200"),
+        ({"title": "t", "agenda": [{"kind": "rating"}] * 201}, "agenda", "at most 200"),
+        ({"title": "t", "agenda": [{"id": 1, "kind": "ideas"}]}, "agenda[0].id", "no rounds"),
+        ({"title": "t", "agenda": [{"kind": "ideas", "moderation": "never"}]},
+         "agenda[0].moderation", '"pre" or "post"'),
+        ({"title": "t", "agenda": [{"kind": "rating", "field": "health", "moderation": "pre"}]},
+         "agenda[0]", "ideas rounds only"),
         ({"title": "t", "agenda": [{"kind": "vote"}]}, "agenda[0].kind", "rating, dots, ideas"),
         ({"title": "t", "agenda": [{"kind": "rating", "field": "sport"}]}, "agenda[0].field",
          "no action field"),

@@ -10,7 +10,7 @@ AGENDA = [
     {"kind": "rating", "field": "health", "target": "challenges"},
     {"kind": "rating", "field": "health", "target": "principles"},
     {"kind": "dots", "field": "health", "target": "principles"},
-    {"kind": "ideas", "field": "health"},
+    {"kind": "ideas", "field": "health", "moderation": "post"},
 ]
 
 

@@ -25,11 +25,11 @@ def write(data_dir: str, session_id: str, secret_key: str) -> list[Path]:
         for language in workshop.languages:
             report = exporter("pdf")(Context(session, workshop, language, secret_key))
             outputs.append((f"{stem}-{language}.pdf", report.content))
-    folder = Path(data_dir) / session_id
-    folder.mkdir(parents=True, exist_ok=True)
+    target = folder(data_dir, session_id)
+    target.mkdir(parents=True, exist_ok=True)
     written = []
     for name, content in outputs:
-        path = folder / name
+        path = target / name
         partial = path.with_name(path.name + ".part")
         partial.write_bytes(content)
         os.replace(partial, path)  # a reader never sees half a file
@@ -37,10 +37,25 @@ def write(data_dir: str, session_id: str, secret_key: str) -> list[Path]:
     return written
 
 
-def write_quietly(data_dir: str, session_id: str, secret_key: str) -> None:
+def write_quietly(data_dir: str, session_id: str, secret_key: str) -> list[Path]:
     """For a background task: the downloads still work if the disk write fails."""
     try:
         paths = write(data_dir, session_id, secret_key)
         log.info("saved results of %s: %s", session_id, ", ".join(p.name for p in paths))
+        return paths
     except Exception:
         log.exception("could not save the results of session %s", session_id)
+        return []
+
+
+def folder(data_dir: str, session_id: str) -> Path:
+    """Where an ended session's files are saved."""
+    return Path(data_dir).resolve() / session_id
+
+
+def saved(data_dir: str, session_id: str) -> dict:
+    """The folder of a session's saved files and their names, for the console."""
+    where = folder(data_dir, session_id)
+    files = sorted(p.name for p in where.iterdir() if p.is_file()
+                   and not p.name.endswith(".part")) if where.is_dir() else []
+    return {"folder": str(where), "files": files}

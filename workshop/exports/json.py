@@ -25,6 +25,7 @@ from workshop.catalogue import loader
 from workshop.errors import Invalid
 from workshop.exports import Context, Export, iso, utc, vote_value
 from workshop.models import (
+    MODERATION,
     ROUND_KINDS,
     ROUND_STATES,
     Group,
@@ -48,10 +49,11 @@ TOP_KEYS = ("format", "format_version", "exported_at", "session", "catalogue", "
 SESSION_KEYS = ("id", "title", "place", "date", "catalogue_id", "languages", "created_at",
                 "ended_at", "current_round")
 ROUND_KEYS = ("number", "kind", "field", "target", "question", "items", "budget",
-              "max_per_item", "state", "revealed", "attempt", "opened_at", "closed_at")
+              "max_per_item", "state", "revealed", "attempt", "opened_at", "closed_at",
+              "moderation")
 PARTICIPANT_KEYS = ("id", "group", "language", "joined_at")
 VOTE_KEYS = ("round", "attempt", "participant", "item", "value", "created_at", "updated_at")
-IDEA_KEYS = ("id", "round", "attempt", "author", "text", "hidden", "created_at")
+IDEA_KEYS = ("id", "round", "attempt", "author", "text", "hidden", "approved", "created_at")
 UPVOTE_KEYS = ("idea", "participant", "created_at")
 GROUP_KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
@@ -98,6 +100,7 @@ def document(ctx: Context) -> dict[str, Any]:
             "question": r.question, "items": r.items, "budget": r.budget,
             "max_per_item": r.max_per_item, "state": r.state, "revealed": r.revealed,
             "attempt": r.attempt, "opened_at": iso(r.opened_at), "closed_at": iso(r.closed_at),
+            "moderation": r.moderation,
         } for r in workshop.rounds],
         "participants": [{
             "id": who[p.id], "group": ctx.group_key[p.id], "language": p.language,
@@ -112,7 +115,7 @@ def document(ctx: Context) -> dict[str, Any]:
         "ideas": [{
             "id": idea_numbers[i.id], "round": numbers[i.round_id], "attempt": i.attempt,
             "author": who[i.participant_id], "text": i.text, "hidden": i.hidden,
-            "created_at": iso(i.created_at),
+            "approved": i.approved, "created_at": iso(i.created_at),
         } for i in idea_rows],
         "upvotes": [{
             "idea": idea_numbers[u.idea_id], "participant": who[u.participant_id],
@@ -371,9 +374,11 @@ def _parse_rounds(check: _Checker, value: Any, catalogue: dict[str, Any],
                   languages: list[str]) -> list[dict[str, Any]]:
     fields = {f["id"] for f in catalogue["action_fields"]}
     rounds = []
-    for i, entry in enumerate(check.records(value, "rounds", 1, voting.MAX_ROUNDS)):
+    for i, entry in enumerate(check.records(value, "rounds", 0, voting.MAX_ROUNDS)):
         where = f"rounds[{i}]"
-        if not check.record(entry, where, ROUND_KEYS):
+        # Backups made before idea moderation have no "moderation": their ideas were shown
+        # at once.
+        if not check.record(entry, where, ROUND_KEYS, optional=("moderation",)):
             continue
         problems_before = len(check.problems.items)
         if entry["number"] != i + 1:
@@ -430,11 +435,17 @@ def _parse_rounds(check: _Checker, value: Any, catalogue: dict[str, Any],
             check.add(where, "a pending round was never opened: not revealed, attempt 1")
         opened = check.moment(entry["opened_at"], where + ".opened_at", optional=True)
         closed = check.moment(entry["closed_at"], where + ".closed_at", optional=True)
+        moderation = entry.get("moderation", "post" if kind == "ideas" else None)
+        if kind == "ideas" and moderation not in MODERATION:
+            check.add(where + ".moderation", 'must be "pre" or "post" in an ideas round')
+        elif kind != "ideas" and moderation is not None:
+            check.add(where + ".moderation", "is null except in ideas rounds")
         if len(check.problems.items) == problems_before:
             rounds.append({"kind": kind, "field": field_id, "target": target,
                            "question": question, "items": items, "budget": budget,
                            "max_per_item": cap, "state": state, "revealed": entry["revealed"],
-                           "attempt": attempt, "opened_at": opened, "closed_at": closed})
+                           "attempt": attempt, "opened_at": opened, "closed_at": closed,
+                           "moderation": moderation})
     return rounds
 
 
@@ -537,7 +548,7 @@ def _parse_ideas(check: _Checker, value: Any, plan: Plan) -> list[dict[str, Any]
     out, seen = [], set()
     for i, entry in enumerate(check.records(value, "ideas")):
         where = f"ideas[{i}]"
-        if not check.record(entry, where, IDEA_KEYS):
+        if not check.record(entry, where, IDEA_KEYS, optional=("approved",)):
             continue
         if not _is_int(entry["id"]) or entry["id"] in seen:
             check.add(where + ".id", "must be a whole number, different for every idea")
@@ -549,10 +560,12 @@ def _parse_ideas(check: _Checker, value: Any, plan: Plan) -> list[dict[str, Any]
         text = check.text(entry["text"], where + ".text", voting.MAX_IDEA_LENGTH)
         if not isinstance(entry["hidden"], bool):
             check.add(where + ".hidden", "must be true or false")
+        if not isinstance(entry.get("approved", False), bool):
+            check.add(where + ".approved", "must be true or false")
         created = check.moment(entry["created_at"], where + ".created_at")
         out.append({"id": entry["id"], "round": entry["round"], "attempt": entry["attempt"],
                     "author": entry["author"], "text": text, "hidden": entry["hidden"],
-                    "created_at": created})
+                    "approved": entry.get("approved", False), "created_at": created})
     return out
 
 
@@ -631,7 +644,8 @@ def create(session: Session, plan: Plan) -> voting.CreatedSession:
     for entry in plan.ideas:
         idea = Idea(round_id=round_ids[entry["round"] - 1], attempt=entry["attempt"],
                     participant_id=people[entry["author"]].id, text=entry["text"],
-                    hidden=entry["hidden"], created_at=entry["created_at"])
+                    hidden=entry["hidden"], approved=entry["approved"],
+                    created_at=entry["created_at"])
         session.add(idea)
         ideas[entry["id"]] = idea
     session.flush()

@@ -1,22 +1,91 @@
-"""Blueprints, one per audience, and the little they share: credentials and links."""
+"""Blueprints, one per audience, and the little they share: credentials, links and the
+decorator that loads a session for the facilitator, an organiser or the projector."""
 
-from flask import current_app, jsonify, request, url_for
+from functools import wraps
 
-FACILITATOR_COOKIE = "facilitator_{}"
-PROJECTOR_COOKIE = "projector_{}"
+from flask import abort, current_app, jsonify, redirect, request, url_for
+
+from workshop import voting
+from workshop.errors import Unauthorized
+from workshop.extensions import db
+
+COOKIES = {"facilitator": "facilitator_{}", "organiser": "organiser_{}",
+           "projector": "projector_{}"}
+FACILITATOR_COOKIE = COOKIES["facilitator"]
+PROJECTOR_COOKIE = COOKIES["projector"]
 COOKIE_MAX_AGE = 60 * 60 * 24 * 60  # two months: long enough to download results later
 
 
-def bearer_or_cookie(cookie_name: str) -> str | None:
+def credentials(session_id: str, roles: tuple[str, ...]) -> list[str]:
+    """The tokens a request offers for a session: Bearer ones (several, comma-separated, for
+    a comparison of two sessions), then the cookies of the given roles."""
+    tokens = []
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    return request.cookies.get(cookie_name)
+        tokens += [t.strip() for t in header[7:].split(",") if t.strip()]
+    for role in roles:
+        cookie = request.cookies.get(COOKIES[role].format(session_id))
+        if cookie:
+            tokens.append(cookie)
+    return tokens
+
+
+def authorise(s, session_id: str, roles: tuple[str, ...] = ("facilitator",)):
+    """(session, role, token) for the first credential of this request valid for one of
+    `roles`; Unauthorized (the same for an unknown session) otherwise."""
+    for token in credentials(session_id, roles):
+        try:
+            workshop, role = voting.authenticate(s, session_id, token, roles)
+        except Unauthorized:
+            continue
+        return workshop, role, token
+    raise Unauthorized("this session does not exist or the token is not valid for it",
+                       code="bad_token")
+
+
+def for_session(*roles: str, page: bool = False):
+    """Decorator for a route with <session_id>: it runs inside one read transaction and gets
+    `(s, workshop, role, token)` before its own arguments. A page answers 403 to a missing or
+    wrong credential; the API answers 401 through its error handler."""
+    def decorate(view):
+        @wraps(view)
+        def run(session_id: str, **kwargs):
+            with db.read() as s:
+                try:
+                    workshop, role, token = authorise(s, session_id, roles)
+                except Unauthorized:
+                    if page:
+                        abort(403)
+                    raise
+                return view(s, workshop, role, token, **kwargs)
+        return run
+    return decorate
 
 
 def set_token_cookie(response, name: str, token: str) -> None:
     response.set_cookie(name, token, max_age=COOKIE_MAX_AGE, httponly=True, samesite="Lax",
                         secure=request.is_secure)
+
+
+def sign_in_from_link(session_id: str, endpoint: str, roles: tuple[str, ...],
+                      keep=None):
+    """A link carrying ?token=: check it, keep a token in a cookie and show the clean address
+    (the token leaves the address bar). `keep(workshop, role, token)` may name another
+    (role, token) to keep, e.g. the projector's for a facilitator token. None when the
+    request carries no token."""
+    token = request.args.get("token")
+    if not token:
+        return None
+    with db.read() as s:
+        try:
+            workshop, role = voting.authenticate(s, session_id, token, roles)
+        except Unauthorized:
+            abort(403)
+        if keep is not None:
+            role, token = keep(workshop, role, token)
+    response = redirect(url_for(endpoint, session_id=session_id))
+    set_token_cookie(response, COOKIES[role].format(session_id), token)
+    return response
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -27,26 +96,27 @@ def external_url(endpoint: str, **values) -> str:
     return url_for(endpoint, _external=True, **values)
 
 
-def session_links(workshop_id: str, join_code: str, facilitator_token: str,
-                  projector_token: str) -> dict[str, str]:
+def session_links(workshop, facilitator_token: str) -> dict[str, str]:
+    """Every link of a session, worked out from the facilitator's token."""
+    organiser_token = voting.organiser_token_for(facilitator_token, workshop)
     return {
-        "facilitator": external_url("facilitator.console", session_id=workshop_id,
+        "facilitator": external_url("facilitator.console", session_id=workshop.id,
                                     token=facilitator_token),
-        "projector": external_url("projector.view", session_id=workshop_id,
-                                  token=projector_token),
-        "join": external_url("participant.join_code", code=join_code),
-        "summary": external_url("facilitator.summary", session_id=workshop_id),
+        "projector": external_url("projector.view", session_id=workshop.id,
+                                  token=voting.projector_token_for(facilitator_token,
+                                                                   workshop.id)),
+        "join": external_url("participant.join_code", code=workshop.join_code),
+        "summary": external_url("facilitator.summary", session_id=workshop.id,
+                                **({"token": organiser_token} if organiser_token else {})),
     }
 
 
 def created_answer(created, state: dict) -> tuple:
     """The 201 answer for a new session (created or imported): its state, tokens and links."""
-    workshop = created.session
     body = {
         **state,
         "facilitator_token": created.facilitator_token,
         "projector_token": created.projector_token,
-        "links": session_links(workshop.id, workshop.join_code, created.facilitator_token,
-                               created.projector_token),
+        "links": session_links(created.session, created.facilitator_token),
     }
     return jsonify(body), 201

@@ -14,7 +14,7 @@ from workshop.errors import Invalid, WorkshopError
 from workshop.extensions import db
 from workshop.results import MIN_GROUP_VOTERS
 from workshop.state import round_results, session_state
-from workshop.views import FACILITATOR_COOKIE, bearer_or_cookie, created_answer
+from workshop.views import authorise, created_answer, for_session, session_links
 
 bp = Blueprint("api", __name__)
 
@@ -89,47 +89,61 @@ def create_session():
     return created_answer(created, state)
 
 
-def _authenticated(session, session_id: str, roles=("facilitator",)):
-    token = bearer_or_cookie(FACILITATOR_COOKIE.format(session_id))
-    workshop, _role = voting.authenticate(session, session_id, token, roles)
-    return workshop
-
-
 @bp.get("/api/sessions/<session_id>")
-def get_session(session_id: str):
-    with db.read() as session:
-        workshop = _authenticated(session, session_id, ("facilitator", "projector"))
-        return jsonify(session_state(workshop, request.args.get("lang")))
+@for_session("facilitator", "projector")
+def get_session(s, workshop, role, token):
+    return jsonify(session_state(workshop, request.args.get("lang")))
+
+
+@bp.put("/api/sessions/<session_id>/agenda")
+def put_agenda(session_id: str):
+    """The whole ordered agenda; every live screen redraws at once."""
+    spec = _json_body()
+    if not isinstance(spec, dict) or set(spec) != {"agenda"}:
+        raise Invalid('send {"agenda": [...]}: the whole ordered list of rounds',
+                      code="invalid_agenda")
+    with db.write() as s:
+        workshop, _role, _token = authorise(s, session_id)
+        voting.replace_agenda(s, workshop, spec["agenda"])
+        state = session_state(workshop, request.args.get("lang"))
+    realtime.broadcast_agenda(session_id)
+    return jsonify(state)
+
+
+@bp.post("/api/sessions/<session_id>/summary-link")
+def new_summary_link(session_id: str):
+    """A new organiser link; the one before it stops working at once."""
+    with db.write() as s:
+        workshop, _role, token = authorise(s, session_id)
+        voting.issue_organiser_link(workshop, token)
+        links = session_links(workshop, token)
+    return jsonify({"summary": links["summary"]})
 
 
 @bp.get("/api/sessions/<session_id>/results")
-def get_results(session_id: str):
+@for_session("facilitator", "organiser", "projector")
+def get_results(s, workshop, role, token):
     """Every opened round's results; the projector token sees revealed rounds only."""
-    with db.read() as session:
-        token = bearer_or_cookie(FACILITATOR_COOKIE.format(session_id))
-        workshop, role = voting.authenticate(session, session_id, token,
-                                             ("facilitator", "projector"))
-        rounds = []
-        for rnd in workshop.rounds:
-            entry = {"id": rnd.id, "kind": rnd.kind, "field": rnd.field, "target": rnd.target,
-                     "state": rnd.state, "revealed": rnd.revealed, "attempt": rnd.attempt}
-            if rnd.state != "pending" and (rnd.revealed or role == "facilitator"):
-                entry.update(round_results(session, workshop, rnd))
-                entry["attempts"] = [round_results(session, workshop, rnd, attempt=a)
-                                     for a in range(1, rnd.attempt)]
-            else:
-                entry["items"] = []
-            rounds.append(entry)
-        groups = [g.key for g in workshop.groups]
-    return jsonify({"session": session_id, "groups": groups,
+    rounds = []
+    for rnd in workshop.rounds:
+        entry = {"id": rnd.id, "kind": rnd.kind, "field": rnd.field, "target": rnd.target,
+                 "state": rnd.state, "revealed": rnd.revealed, "attempt": rnd.attempt}
+        if voting.results_visible(rnd, role):
+            entry.update(round_results(s, workshop, rnd))
+            entry["attempts"] = [round_results(s, workshop, rnd, attempt=a)
+                                 for a in range(1, rnd.attempt)]
+        else:
+            entry["items"] = []
+        rounds.append(entry)
+    return jsonify({"session": workshop.id, "groups": [g.key for g in workshop.groups],
                     "min_group_voters": MIN_GROUP_VOTERS, "rounds": rounds})
 
 
 @bp.delete("/api/sessions/<session_id>")
 def delete_session(session_id: str):
-    with db.write() as session:
-        workshop = _authenticated(session, session_id)
-        voting.delete_session(session, workshop)
+    with db.write() as s:
+        workshop, _role, _token = authorise(s, session_id)
+        voting.delete_session(s, workshop)
     realtime.session_deleted(session_id)
     folder = Path(current_app.config["DATA_DIR"]) / session_id
     if folder.is_dir():

@@ -3,12 +3,12 @@
 from flask import Blueprint, current_app, make_response, request
 from werkzeug.exceptions import HTTPException
 
-from workshop import exports, voting
+from workshop import exports
 from workshop.errors import Invalid, NotFound, WorkshopError
 from workshop.exports import json as json_export
 from workshop.extensions import db
 from workshop.state import session_state
-from workshop.views import FACILITATOR_COOKIE, api, bearer_or_cookie, created_answer
+from workshop.views import api, created_answer, for_session
 
 bp = Blueprint("exports", __name__)
 # Errors answer in JSON, exactly as the API's do.
@@ -25,20 +25,18 @@ def _language(workshop) -> str:
 
 
 @bp.get("/sessions/<session_id>/export.<fmt>")
-def download(session_id: str, fmt: str):
-    """The session's data as a file; facilitator only (Bearer token or facilitator cookie)."""
-    with db.read() as session:
-        token = bearer_or_cookie(FACILITATOR_COOKIE.format(session_id))
-        workshop, _role = voting.authenticate(session, session_id, token)
-        try:
-            export = exports.exporter(fmt)
-        except exports.UnknownFormat:
-            raise NotFound(f"no export format '{fmt}'; choose one of "
-                           + ", ".join(exports.FORMATS), code="unknown_format") from None
-        ctx = exports.Context(session, workshop, _language(workshop),
-                              current_app.config["SECRET_KEY"])
-        content, mimetype = export(ctx)
-        name = exports.filename(workshop, fmt)
+@for_session("facilitator", "organiser")
+def download(session, workshop, role, token, fmt: str):
+    """The session's data as a file, for the facilitator and organisers (Bearer or cookie)."""
+    try:
+        export = exports.exporter(fmt)
+    except exports.UnknownFormat:
+        raise NotFound(f"no export format '{fmt}'; choose one of "
+                       + ", ".join(exports.FORMATS), code="unknown_format") from None
+    ctx = exports.Context(session, workshop, _language(workshop),
+                          current_app.config["SECRET_KEY"])
+    content, mimetype = export(ctx)
+    name = exports.filename(workshop, fmt)
     response = make_response(content)
     response.headers["Content-Type"] = mimetype
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -14,8 +14,22 @@ from workshop import summary as summary_data
 from workshop.errors import Invalid, Unauthorized, WorkshopError
 from workshop.exports import report
 from workshop.extensions import db
-from workshop.state import choose_language, pick, session_state
-from workshop.views import FACILITATOR_COOKIE, bearer_or_cookie, session_links, set_token_cookie
+from workshop.state import (
+    agenda_catalogue,
+    agenda_defaults,
+    choose_language,
+    pick,
+    session_state,
+)
+from workshop.views import (
+    COOKIES,
+    FACILITATOR_COOKIE,
+    authorise,
+    for_session,
+    session_links,
+    set_token_cookie,
+    sign_in_from_link,
+)
 from workshop.views.qr import qr_svg
 
 bp = Blueprint("facilitator", __name__)
@@ -83,73 +97,66 @@ def create():
     return response
 
 
-def _facilitator_session(session, session_id: str):
-    token = bearer_or_cookie(FACILITATOR_COOKIE.format(session_id))
-    try:
-        workshop, _role = voting.authenticate(session, session_id, token)
-    except Unauthorized:
-        abort(403)
-    return workshop, token
+def _console_page_data(s, workshop, token: str) -> dict:
+    """What the console's scripts need beyond the live state: the catalogue for the agenda
+    editor, the default questions, the links."""
+    language = choose_language(workshop, str(get_locale()))
+    return {
+        "session": workshop.id, "facilitator_token": token, "language": language,
+        "now": int(time.time() * 1000),
+        "languages": workshop.languages,
+        "catalogue": agenda_catalogue(workshop.catalogue, language, workshop.languages),
+        "defaults": agenda_defaults(workshop.languages),
+        "links": session_links(workshop, token),
+        "summary_link_api": url_for("api.new_summary_link", session_id=workshop.id),
+        "agenda_api": url_for("api.put_agenda", session_id=workshop.id),
+    }
 
 
 @bp.get("/f/<session_id>")
 def console(session_id: str):
-    token = request.args.get("token")
-    if token:
-        # The facilitator link: check it, keep the token in a cookie, show a clean address.
-        with db.read() as session:
-            try:
-                voting.authenticate(session, session_id, token)
-            except Unauthorized:
-                abort(403)
-        response = redirect(url_for("facilitator.console", session_id=session_id))
-        set_token_cookie(response, FACILITATOR_COOKIE.format(session_id), token)
-        return response
-    with db.read() as session:
-        workshop, token = _facilitator_session(session, session_id)
-        # Catalogue texts in the interface language when the session has it.
-        state = session_state(workshop, str(get_locale()))
-    links = session_links(workshop.id, workshop.join_code, token,
-                          voting.projector_token_for(token, workshop.id))
+    return sign_in_from_link(session_id, "facilitator.console", ("facilitator",)) or \
+        _console(session_id)
+
+
+@for_session("facilitator", page=True)
+def _console(s, workshop, role, token):
+    # Catalogue texts in the interface language when the session has it.
+    state = session_state(workshop, str(get_locale()))
+    links = session_links(workshop, token)
     # The page is only served with the facilitator's credential, so its socket may carry it.
-    page = {"session": workshop.id, "facilitator_token": token, "language": state["language"],
-            "now": int(time.time() * 1000)}
-    return render_template("facilitator/console.html", state=state, links=links,
-                           join_qr=qr_svg(links["join"], scale=6), page=page)
+    page = _console_page_data(s, workshop, token)
+    response = make_response(render_template(
+        "facilitator/console.html", state=state, links=links,
+        join_qr=qr_svg(links["join"], scale=6), page=page))
+    response.headers["Cache-Control"] = "no-store"  # it holds the facilitator's token
+    return response
 
 
 @bp.get("/s/<session_id>/summary")
 def summary(session_id: str):
+    return sign_in_from_link(session_id, "facilitator.summary", ("organiser",)) or \
+        _summary(session_id)
+
+
+@for_session("facilitator", "organiser", page=True)
+def _summary(s, workshop, role, token):
     """The organisers' results page: figures, charts, downloads, and a way to compare."""
-    with db.read() as session:
-        workshop, _token = _facilitator_session(session, session_id)
-        language = choose_language(workshop, str(get_locale()))
-        data = summary_data.build(session, workshop, language)
-        others = _comparable(session, workshop)
-    downloads = [(fmt, f"/sessions/{session_id}/export.{fmt}?lang={language}")
+    language = choose_language(workshop, str(get_locale()))
+    data = summary_data.build(s, workshop, language)
+    others = _comparable(s, workshop)
+    downloads = [(fmt, f"/sessions/{workshop.id}/export.{fmt}?lang={language}")
                  for fmt in report.FORMATS]
     return render_template("facilitator/summary.html", data=data, r=report, others=others,
                            downloads=downloads, language=language)
 
 
-def _tokens_for(session_id: str) -> list[str]:
-    """The facilitator cookie of this session, and any Bearer token(s) (comma-separated)."""
-    tokens = []
-    header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        tokens += [t.strip() for t in header[7:].split(",") if t.strip()]
-    cookie = request.cookies.get(FACILITATOR_COOKIE.format(session_id))
-    return [*tokens, cookie] if cookie else tokens
-
-
-def _authorised(session, session_id: str):
-    """The session if this browser or client holds its facilitator token, else None."""
-    for token in _tokens_for(session_id):
-        try:
-            return voting.authenticate(session, session_id, token)[0]
-        except Unauthorized:
-            continue
-    return None
+def _authorised(s, session_id: str):
+    """The session if this browser or client may read its results (facilitator or organiser)."""
+    try:
+        return authorise(s, session_id, ("facilitator", "organiser"))[0]
+    except Unauthorized:
+        return None
 
 
 def _when(workshop) -> str:
@@ -157,13 +164,12 @@ def _when(workshop) -> str:
 
 
 def _comparable(session, workshop) -> list[dict]:
-    """Other sessions on the same catalogue whose facilitator cookie this browser holds."""
-    prefix = FACILITATOR_COOKIE.format("")
+    """Other sessions on the same catalogue this browser may read (facilitator or organiser)."""
+    prefixes = [COOKIES[role].format("") for role in ("facilitator", "organiser")]
     found = []
-    for name in request.cookies:
-        other_id = name[len(prefix):]
-        if not name.startswith(prefix) or other_id == workshop.id:
-            continue
+    candidates = {name[len(prefix):] for name in request.cookies for prefix in prefixes
+                  if name.startswith(prefix)}
+    for other_id in sorted(candidates - {workshop.id}):
         other = _authorised(session, other_id)
         if other is not None and other.catalogue_id == workshop.catalogue_id:
             found.append({"id": other.id, "title": other.title, "place": other.place,

@@ -34,14 +34,15 @@ def native_name(code: str) -> str:
     return name[:1].upper() + name[1:] if name else code
 
 
-def interface_texts(*macros: str) -> dict[str, dict]:
-    """The scripts' texts in every interface language: the phone switches without reloading."""
+def interface_texts(**macros: dict) -> dict[str, dict]:
+    """The scripts' texts in every interface language: the phone switches without reloading.
+    Each keyword names a macro of live/texts.html and gives its arguments."""
     texts = {}
     for language in current_app.config["INTERFACE_LANGUAGES"]:
         with force_locale(language):
             merged: dict = {}
-            for name in macros:
-                merged.update(json.loads(str(get_template_attribute(TEXTS, name)())))
+            for name, arguments in macros.items():
+                merged.update(json.loads(str(get_template_attribute(TEXTS, name)(**arguments))))
             texts[language] = merged
     return texts
 
@@ -60,6 +61,9 @@ def join_code(code: str):
         try:
             workshop = voting.find_live_session_by_code(session, code)
         except NotFound:
+            if voting.has_ended(session, code):
+                # A phone coming back after the end: a closing word, no way to join.
+                return render_template("participant/ended.html"), 410
             return render_template("participant/join.html", error=code), 404
         state = session_state(workshop, str(get_locale()))
         # Group names in each session language, so choosing a language redraws them at once.
@@ -72,9 +76,11 @@ def join_code(code: str):
         "languages": [{"code": code, "name": native_name(code)} for code in state["languages"]],
         "groups": groups,
         "ui": str(get_locale()),
+        # The browser's own language when the session has it: the phone skips that step.
+        "browser_language": request.accept_languages.best_match(state["languages"]),
         "interface_languages": [{"code": code, "name": native_name(code)}
                                 for code in current_app.config["INTERFACE_LANGUAGES"]],
-        "texts": interface_texts("common", "phone"),
+        "texts": interface_texts(common={}, phone={"max_idea": voting.MAX_IDEA_LENGTH}),
         "max_idea": voting.MAX_IDEA_LENGTH,
         "now": int(time.time() * 1000),
         "join_url": url_for("participant.join"),
