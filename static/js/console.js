@@ -1,23 +1,27 @@
-/* The facilitator's console: drive the rounds, watch participation, moderate ideas, end.
-   Every button waits for the server's answer and offers only the steps the round allows. */
+/* The facilitator's console: drive the rounds, watch who has finished, moderate ideas, shape
+   the agenda, end the session. Every button waits for the server's answer and offers only
+   the actions the server lists for the round. */
 (function () {
   "use strict";
 
   var h = Live.h, fill = Live.fill;
   var P = Live.readJSON("console-data");
   var T = Live.readJSON("texts");
-  var t = Live.translator(Object.assign({}, T.common, T.page));
+  var t = Live.translator(Object.assign({}, T.common, T.page, T.editor));
   var lang = document.documentElement.lang;
   var nowBody = document.getElementById("now-body");
   var connBar = document.getElementById("conn");
   var agenda = document.getElementById("agenda");
   var linksBox = document.getElementById("links-box");
   var endButton = document.getElementById("end-session");
+  var editButton = document.getElementById("edit-agenda");
+  var editorBox = document.getElementById("agenda-editor");
   var ACK_MS = 10000;
 
   var S = {session: null, rounds: {}, order: [], current: null, results: {}, tally: {},
     presence: null, ideas: {}, seq: {}, ended: false, connected: false, everConnected: false,
-    busy: {}, message: null, linksTouched: false};
+    busy: {}, message: null, linksTouched: false, archive: null, folder: null, skipOk: {},
+    editing: false};
 
   var countdown = new Live.Countdown(P.now);
   var socket = Live.connect({session: P.session, facilitator_token: P.facilitator_token,
@@ -33,6 +37,7 @@
   });
   socket.on("state", function (state) {
     Live.applyStaffState(S, state, socket, countdown);
+    S.archive = state.archive || S.archive;
     render();
   });
   socket.on("round", function (data) {
@@ -43,11 +48,18 @@
     if (data.round.state === "open" && linksBox.open && !S.linksTouched) linksBox.open = false;
     render();
   });
+  socket.on("agenda", function (data) {
+    S.rounds = Live.byId(data.rounds);
+    S.order = data.rounds.map(function (r) { return r.id; });
+    S.current = data.current_round;
+    render();
+  });
   Live.follow(socket, S, {tally: renderParticipation, presence: renderParticipation,
                           results: renderPreview, ideas: renderPreview});
   socket.on("timer", function (data) { countdown.set(data.timer); renderTimer(); });
   // The end stops the timer at once, before the server's `timer: null` arrives.
   socket.on("ended", function () { S.ended = true; countdown.set(null); render(); });
+  socket.on("archived", function (data) { S.archive = data; renderNow(); });
 
   /* --- Actions ------------------------------------------------------------------------------- */
 
@@ -57,6 +69,12 @@
     timeout: "err_timeout",
     offline: "err_offline"
   };
+
+  function explain(ack) {
+    var code = ack.error && ack.error.code;
+    return ERRORS[code] ? t(ERRORS[code])
+      : t("err_other", {message: (ack.error && ack.error.message) || code});
+  }
 
   function act(event, payload, busyKey) {
     if (S.busy[busyKey]) return Promise.resolve(null);
@@ -72,12 +90,10 @@
       if (ack.ok) {
         if (ack.current_round !== undefined) S.current = ack.current_round;
         if (ack.timer !== undefined) countdown.set(ack.timer);
-        if (ack.ended) S.ended = true;
+        if (ack.ended) { S.ended = true; S.folder = ack.folder; countdown.set(null); }
       } else {
-        var code = ack.error && ack.error.code;
-        S.message = ERRORS[code] ? t(ERRORS[code])
-          : t("err_other", {message: (ack.error && ack.error.message) || code});
-        if (code === "timeout") Live.forceReconnect(socket);
+        S.message = explain(ack);
+        if (ack.error && ack.error.code === "timeout") Live.forceReconnect(socket);
       }
       render();
       return ack;
@@ -93,51 +109,73 @@
       Object.keys(S.busy).some(function (k) { return k.indexOf("round:") === 0; });
   }
 
+  function position(round) { return S.order.indexOf(round.id) + 1; }
+
+  /* Rounds before `round` that were never opened, and not yet agreed to be skipped. */
+  function skipped(round) {
+    return S.order.slice(0, S.order.indexOf(round.id)).map(function (id) {
+      return S.rounds[id];
+    }).filter(function (r) { return r.state === "pending" && !S.skipOk[r.id]; });
+  }
+
   function roundAction(event, round) {
     var run = function () { act(event, {round: round.id}, "round:" + round.id); };
     if (event === "reopen_round") {
       confirmDialog(t("reopen_title"), t("reopen_text"), t("reopen_round")).then(function (ok) {
         if (ok) run();
       });
+    } else if (event === "open_round" && skipped(round).length) {
+      // Asked once: the rounds left out are not asked about again.
+      var left = skipped(round);
+      var names = left.map(position).join(", ");
+      confirmDialog(t("skip_title", {n: position(round)}),
+        t("skip_text", {rounds: names, n: position(round)}), t("open_round"), "go")
+        .then(function (ok) {
+          if (!ok) return;
+          left.forEach(function (r) { S.skipOk[r.id] = true; });
+          run();
+        });
     } else {
       run();
     }
   }
 
-  /* The transitions a round allows: pending -> open; open -> close, reveal/hide;
-     closed -> reveal/hide, reopen. After the end only showing and hiding results remain. */
-  function allowed(round) {
-    var out = [];
-    if (!S.ended && round.state === "pending") out.push("open_round");
-    if (!S.ended && round.state === "open") out.push("close_round");
-    if (round.state !== "pending") out.push(round.revealed ? "hide_round" : "reveal_round");
-    if (!S.ended && round.state === "closed") out.push("reopen_round");
-    return out;
+  function pendingAfter(round) {
+    return S.order.slice(S.order.indexOf(round.id) + 1).filter(function (id) {
+      return S.rounds[id].state === "pending";
+    })[0];
   }
 
+  /* The one step the console proposes, as a big button: open, close, show results, the next
+     round, and after the last round: end the session. */
   function nextStep() {
     if (S.ended) return null;
     var round = S.rounds[S.current];
+    var pending = S.order.filter(function (id) { return S.rounds[id].state === "pending"; });
     if (!round || round.state === "pending") {
-      var first = round || S.rounds[S.order.filter(function (id) {
-        return S.rounds[id].state === "pending";
-      })[0]];
-      return first ? {event: "open_round", round: first, label: t("next_open")} : null;
+      var first = round || S.rounds[pending[0]];
+      if (first) {
+        var opened = S.order.some(function (id) { return S.rounds[id].state !== "pending"; });
+        return {event: "open_round", round: first,
+          label: opened ? t("next_round") : t("next_open")};
+      }
+      return S.order.length ? {event: "end_session", label: t("next_end")} : null;
     }
     if (round.state === "open") return {event: "close_round", round: round, label: t("next_close")};
     if (!round.revealed) return {event: "reveal_round", round: round, label: t("next_reveal")};
-    var after = S.order.slice(S.order.indexOf(round.id) + 1).filter(function (id) {
-      return S.rounds[id].state === "pending";
-    })[0];
-    return after ? {event: "open_round", round: S.rounds[after], label: t("next_round")} : null;
+    var after = pendingAfter(round) || pending[0];
+    if (after) return {event: "open_round", round: S.rounds[after], label: t("next_round")};
+    return {event: "end_session", label: t("next_end")};
   }
 
-  function confirmDialog(title, text, okLabel) {
+  function confirmDialog(title, text, okLabel, style) {
     var dialog = document.getElementById("confirm");
     if (!dialog.showModal) return Promise.resolve(window.confirm(title + "\n\n" + text));
     document.getElementById("confirm-title").textContent = title;
     document.getElementById("confirm-text").textContent = text;
-    document.getElementById("confirm-ok").textContent = okLabel;
+    var ok = document.getElementById("confirm-ok");
+    ok.textContent = okLabel;
+    ok.className = style === "go" ? "primary" : "danger";
     dialog.returnValue = "";
     return new Promise(function (resolve) {
       dialog.addEventListener("close", function done() {
@@ -149,9 +187,95 @@
     });
   }
 
-  endButton.addEventListener("click", function () {
+  function endSession() {
     confirmDialog(t("end_title"), t("end_text"), t("end_session")).then(function (ok) {
       if (ok) act("end_session", {}, "end");
+    });
+  }
+  endButton.addEventListener("click", endSession);
+
+  /* A new organiser link: the old one stops working. */
+  var linkButton = document.getElementById("new-summary-link");
+  var linkStatus = document.getElementById("summary-link-status");
+  linkButton.addEventListener("click", function () {
+    confirmDialog(t("new_link_title"), t("new_link_text"), t("new_link")).then(function (ok) {
+      if (!ok) return;
+      linkButton.disabled = true;
+      api("POST", P.summary_link_api).then(function (answer) {
+        linkButton.disabled = false;
+        if (!answer.ok) { linkStatus.textContent = answer.message; return; }
+        P.links.summary = answer.body.summary;
+        var link = document.getElementById("link-summary");
+        link.href = link.textContent = answer.body.summary;
+        linkStatus.textContent = t("new_link_done");
+        renderNow();
+      });
+    });
+  });
+
+  /* The HTTP API with the facilitator's token; resolves to {ok, status, body, message}. */
+  function api(method, url, body) {
+    return window.fetch(url, {method: method, credentials: "same-origin",
+      headers: {"Authorization": "Bearer " + P.facilitator_token,
+                "Content-Type": "application/json"},
+      body: body === undefined ? undefined : JSON.stringify(body)})
+      .then(function (response) {
+        return response.json().then(function (json) {
+          return {ok: response.ok, status: response.status, body: json,
+            message: json.error ? json.error.message : "", error: json.error || null};
+        });
+      }, function () {
+        return {ok: false, status: 0, body: null, message: t("err_offline"), error: null};
+      });
+  }
+
+  /* --- The agenda editor ------------------------------------------------------------------- */
+
+  var editor = null;
+  var editorError = document.getElementById("editor-error");
+  var saveButton = document.getElementById("editor-save");
+
+  function currentRounds() { return S.order.map(function (id) { return S.rounds[id]; }); }
+
+  editButton.addEventListener("click", function () {
+    S.editing = true;
+    editorError.hidden = true;
+    var options = {catalogue: P.catalogue, defaults: P.defaults, t: t,
+      languages: function () { return P.languages; }, languageNames: P.language_names,
+      rounds: currentRounds()};
+    if (editor) editor.setRounds(currentRounds());
+    else editor = new AgendaEditor(document.getElementById("editor-body"), options);
+    render();
+    var first = editorBox.querySelector("button, select, input");
+    if (first) first.focus();
+  });
+  document.getElementById("editor-cancel").addEventListener("click", function () {
+    S.editing = false;
+    render();
+    editButton.focus();
+  });
+  saveButton.addEventListener("click", function () {
+    if (!editor.check()) return;
+    saveButton.disabled = true;
+    editorError.hidden = true;
+    api("PUT", P.agenda_api, {agenda: editor.value()}).then(function (answer) {
+      saveButton.disabled = false;
+      if (answer.ok) {
+        S.editing = false;
+        // The answer is the new state; the `agenda` event brings the same to every screen.
+        S.rounds = Live.byId(answer.body.rounds);
+        S.order = answer.body.rounds.map(function (r) { return r.id; });
+        render();
+        editButton.focus();
+        return;
+      }
+      var code = answer.error && answer.error.code;
+      editorError.textContent = code === "round_started" ? t("err_round_started")
+        : code === "session_ended" ? t("err_session_ended")
+        : code === "invalid_agenda" ? t("err_agenda") : answer.message;
+      editorError.hidden = false;
+      if (code === "round_started") editor.setRounds(currentRounds());
+      if (answer.error && answer.error.problems) editor.setProblems(answer.error.problems);
     });
   });
 
@@ -165,6 +289,10 @@
     }
     endButton.disabled = S.ended || !S.connected || !!S.busy.end;
     endButton.hidden = S.ended;
+    editButton.hidden = S.ended || S.editing;
+    editorBox.hidden = !S.editing;
+    agenda.hidden = S.editing;
+    document.getElementById("head-code").hidden = S.ended;
     if (!S.session) return;
     renderAgenda();
     renderNow();
@@ -174,33 +302,54 @@
     return [round.field_title, t("kind_" + round.kind)].filter(Boolean).join(" · ");
   }
 
-  function renderAgenda() {
+  function attemptLabel(round) {
+    return round.attempt === 2 ? t("second_vote")
+      : round.attempt > 2 ? t("vote_n", {n: round.attempt}) : "";
+  }
+
+  function controls(round) {
     var locked = !S.connected || roundBusy();
-    Array.prototype.forEach.call(agenda.children, function (li) {
-      var round = S.rounds[Number(li.getAttribute("data-round"))];
-      if (!round) return;
-      var isCurrent = round.id === S.current;
-      li.classList.toggle("current", isCurrent);
-      if (isCurrent) li.setAttribute("aria-current", "step");
-      else li.removeAttribute("aria-current");
-      li.setAttribute("data-state", round.state);
-      var state = li.querySelector(".state");
-      state.className = "state state-" + round.state;
-      Live.setText(state, t("state_" + round.state));
-      li.querySelector(".revealed-flag").hidden = !round.revealed;
-      var busy = S.busy["round:" + round.id];
-      fill(li.querySelector(".controls"), allowed(round).map(function (event) {
-        return h("button", {type: "button", class: "small" + (event === "open_round"
-          ? " go" : ""), "data-action": event, disabled: locked,
-          "aria-busy": busy ? "true" : null,
-          onclick: function () { roundAction(event, round); }}, t(event));
-      }));
+    var busy = S.busy["round:" + round.id];
+    return round.actions.map(function (event) {
+      return h("button", {type: "button", class: "small" + (event === "open_round"
+        ? " go" : ""), "data-action": event, disabled: locked,
+        "aria-busy": busy ? "true" : null,
+        "aria-label": t(event) + ": " + t("round_label", {n: position(round),
+          total: S.order.length}),
+        onclick: function () { roundAction(event, round); }}, t(event));
     });
+  }
+
+  function renderAgenda() {
+    if (!S.order.length) {
+      fill(agenda, h("li", {class: "empty"}, t("agenda_empty")));
+      return;
+    }
+    fill(agenda, S.order.map(function (id) {
+      var round = S.rounds[id];
+      var isCurrent = round.id === S.current;
+      return h("li", {"data-round": String(round.id), "data-state": round.state,
+        class: isCurrent ? "current" : "", "aria-current": isCurrent ? "step" : null},
+        h("div", {class: "agenda-line"},
+          h("span", {class: "kind kind-" + round.kind}, t("kind_" + round.kind)),
+          round.field_title ? h("strong", {}, round.field_title) : null,
+          h("span", {class: "q"}, round.question),
+          round.kind !== "ideas" ? h("span", {class: "count"},
+            t("items_n", {n: round.items.length})) : null,
+          h("span", {class: "state state-" + round.state}, t("state_" + round.state)),
+          attemptLabel(round) ? h("span", {class: "tag attempt"}, attemptLabel(round)) : null,
+          round.revealed ? h("span", {class: "revealed-flag"}, t("revealed")) : null),
+        h("div", {class: "controls", role: "group",
+          "aria-label": t("round_label", {n: position(round), total: S.order.length})},
+          controls(round)));
+    }));
   }
 
   var parts = {};
 
   function renderNow() {
+    if (!S.session) return;
+    if (S.ended) { renderEnded(); return; }
     var round = S.rounds[S.current];
     var step = nextStep();
     var locked = !S.connected || roundBusy();
@@ -208,34 +357,64 @@
     parts.timer = h("div", {class: "timer-box"});
     parts.preview = h("div", {class: "preview"});
     var head;
-    if (S.ended) {
-      head = [h("p", {class: "banner ended"}, t("ended"))];
-    } else if (!round) {
-      head = [h("p", {class: "lead"}, t("now_none"))];
+    if (!round) {
+      head = [h("p", {class: "lead"}, S.order.length ? t("now_none") : t("now_no_rounds"))];
     } else {
-      var position = S.order.indexOf(round.id) + 1;
       head = [
-        h("p", {class: "meta"}, t("round_label", {n: position, total: S.order.length})),
-        h("h2", {class: "now-title"}, roundTitle(round)),
+        h("p", {class: "meta"}, t("round_label", {n: position(round), total: S.order.length})),
+        h("h3", {class: "now-title"}, roundTitle(round)),
         h("p", {class: "q"}, round.question),
         h("p", {class: "status-line"},
           h("span", {class: "state state-" + round.state}, t("state_" + round.state)),
           " · ", round.revealed ? t("revealed") : t("not_revealed"),
-          round.attempt > 1 ? " · " + t("shift_note", {n: round.attempt}) : "")
+          attemptLabel(round) ? " · " + attemptLabel(round) : "")
       ];
     }
-    var next = step ? h("button", {type: "button", class: "primary big next-step",
-      "data-next": step.event, "data-round": String(step.round.id), disabled: locked,
-      onclick: function () { roundAction(step.event, step.round); }},
-      step.label + (step.round !== round ? ": " + roundTitle(step.round) : "")) : null;
+    var next = null;
+    if (step) {
+      next = h("button", {type: "button", class: "primary big next-step",
+        "data-next": step.event, "data-round": step.round ? String(step.round.id) : null,
+        disabled: locked || (step.event === "end_session" && !!S.busy.end),
+        onclick: function () {
+          if (step.event === "end_session") endSession();
+          else roundAction(step.event, step.round);
+        }},
+        step.label + (step.round && step.round !== round ? ": " + roundTitle(step.round) : ""));
+    }
+    var ideasRound = round && round.kind === "ideas" && round.state !== "pending";
     fill(nowBody, head, next,
       S.message ? h("p", {class: "problems action-error", role: "alert"}, S.message) : null,
+      ideasRound ? parts.preview : null,
       h("h3", {}, t("participation")), parts.participation,
-      S.ended ? null : [h("h3", {}, t("timer")), parts.timer],
-      parts.preview);
+      h("h3", {}, t("timer")), parts.timer,
+      ideasRound ? null : parts.preview);
     renderParticipation();
     renderTimer();
     renderPreview();
+  }
+
+  function renderEnded() {
+    var files = S.archive && S.archive.files;
+    var folder = (S.archive && S.archive.folder) || S.folder;
+    parts.participation = parts.timer = parts.preview = null;
+    fill(nowBody,
+      h("p", {class: "banner ended"}, t("ended")),
+      h("p", {}, h("a", {class: "button primary", href: P.summary_page, id: "ended-summary"},
+        t("open_summary"))),
+      h("h3", {}, t("downloads")),
+      h("ul", {class: "downloads"}, P.downloads.map(function (d) {
+        return h("li", {}, h("a", {href: d.href, download: "", "data-format": d.format},
+          t("format_" + d.format)));
+      })),
+      h("h3", {}, t("saved_files")),
+      folder ? h("p", {class: "hint"}, t("saved_in"), " ", h("code", {id: "saved-folder"},
+        folder)) : null,
+      files && files.length ? h("ul", {class: "saved", id: "saved-files"},
+        files.map(function (name) { return h("li", {}, h("code", {}, name)); }))
+        : h("p", {class: "meta", id: "saving"}, h("span", {class: "spinner",
+          "aria-hidden": "true"}), t("saving")),
+      h("p", {class: "hint"}, t("organiser_hint"), " ",
+        h("a", {href: P.links.summary}, t("summary_link"))));
   }
 
   function renderParticipation() {
@@ -243,19 +422,29 @@
     var presence = S.presence || {present: 0, present_by_group: {}};
     var round = S.rounds[S.current];
     var tally = round && round.state !== "pending" ? S.tally[round.id] : null;
+    function cell(kind, group) {
+      if (!tally) return "–";
+      var counts = tally[kind];
+      return String(group ? counts.by_group[group] || 0 : counts.total);
+    }
     var rows = S.session.groups.map(function (g) {
-      var v = tally ? tally.voted_by_group[g.id] || 0 : 0;
       return h("tr", {"data-group": g.id}, h("th", {scope: "row"}, g.name),
         h("td", {class: "present"}, String((presence.present_by_group || {})[g.id] || 0)),
-        h("td", {class: "voted"}, tally ? String(v) : "–"));
+        h("td", {class: "started"}, cell("started", g.id)),
+        h("td", {class: "finished"}, cell("finished", g.id)));
     });
     fill(parts.participation, h("table", {class: "grid"},
       h("thead", {}, h("tr", {}, h("th", {scope: "col"}, t("group")),
-        h("th", {scope: "col"}, t("present")), h("th", {scope: "col"}, t("voted")))),
+        h("th", {scope: "col"}, t("present")), h("th", {scope: "col"}, t("started")),
+        h("th", {scope: "col"}, t("finished")))),
       h("tbody", {}, rows),
       h("tfoot", {}, h("tr", {"data-group": "total"}, h("th", {scope: "row"}, t("total")),
         h("td", {class: "present"}, String(presence.present || 0)),
-        h("td", {class: "voted"}, tally ? String(tally.voted) : "–")))));
+        h("td", {class: "started"}, cell("started")),
+        h("td", {class: "finished"}, cell("finished"))))),
+      tally ? h("p", {class: "hint", id: "finished-line"}, t("finished_of_present", {
+        n: tally.finished.total, total: Math.max(presence.present || 0,
+          tally.finished.total)})) : null);
   }
 
   var clockEl = null;
@@ -294,16 +483,28 @@
     var res = S.results[round.id];
     fill(parts.preview, h("h3", {}, t("preview")),
       h("p", {class: "hint"}, round.revealed ? t("shown_hint") : t("preview_hint")),
+      round.revealed ? pager(round) : null,
       res ? previewTable(round, res) : h("p", {class: "meta"}, t("no_answers")));
+  }
+
+  /* Long results are shown in pages on the projector; the facilitator turns them. */
+  function pager(round) {
+    function turn(step) { act("page", {round: round.id, step: step}, "page"); }
+    return h("p", {class: "pager", role: "group", "aria-label": t("projector_pages")},
+      h("span", {class: "meta"}, t("projector_pages") + " "),
+      h("button", {type: "button", class: "small", "data-page": "-1",
+        disabled: !S.connected, onclick: function () { turn(-1); }}, "◂ " + t("page_back")),
+      h("button", {type: "button", class: "small", "data-page": "1",
+        disabled: !S.connected, onclick: function () { turn(1); }}, t("page_next") + " ▸"));
   }
 
   function previewTable(round, res) {
     var texts = {};
     round.items.forEach(function (item, i) { texts[item.id] = {n: i + 1, text: item.text}; });
     var rating = round.kind === "rating";
-    var items = res.items.slice().sort(rating
-      ? function (a, b) { return (b.mean || 0) - (a.mean || 0); }
-      : function (a, b) { return b.points - a.points; });
+    var byId = Live.byId(res.items);
+    var items = (res.ranking || res.items.map(function (r) { return r.id; }))
+      .map(function (id) { return byId[id]; });
     return h("table", {class: "grid preview-table"},
       h("thead", {}, h("tr", {}, h("th", {scope: "col"}, "#"),
         h("th", {scope: "col"}, t("statement")),
@@ -322,22 +523,49 @@
       })));
   }
 
+  /* Ideas: the queue of ideas waiting for approval first, where the facilitator looks. */
   function moderation(round) {
-    var ideas = S.ideas[round.id] || [];
-    return [h("h3", {}, t("moderation")),
-      ideas.length ? h("ul", {class: "moderation"}, ideas.map(function (idea) {
-        var key = "idea:" + idea.id;
-        return h("li", {class: idea.hidden ? "is-hidden" : "", "data-idea": String(idea.id)},
+    var all = S.ideas[round.id] || [];
+    var waiting = all.filter(function (i) { return i.status === "waiting"; });
+    var shown = all.filter(function (i) { return i.status === "shown"; });
+    var hidden = all.filter(function (i) { return i.status === "hidden"; });
+    function button(idea, event, label, payload) {
+      var key = "idea:" + idea.id;
+      return h("button", {type: "button", class: "small" + (event === "approve_idea"
+        ? " go" : ""), "data-action": event, disabled: !S.connected || !!S.busy[key],
+        onclick: function () {
+          act(event, Object.assign({idea: idea.id}, payload || {}), key).then(function (ack) {
+            if (ack && ack.ok) {
+              idea.status = ack.status;
+              idea.hidden = ack.hidden;
+              renderPreview();
+            }
+          });
+        }}, label);
+    }
+    function list(ideas, status, buttons) {
+      return h("ul", {class: "moderation", "data-list": status}, ideas.map(function (idea) {
+        return h("li", {class: "is-" + status, "data-idea": String(idea.id)},
           h("span", {class: "idea-text"}, idea.text),
-          h("span", {class: "votes"}, "▲ " + idea.upvotes),
-          idea.hidden ? h("span", {class: "tag"}, t("hidden")) : null,
-          h("button", {type: "button", class: "small", "data-action": idea.hidden ? "show" : "hide",
-            disabled: !S.connected || S.busy[key], onclick: function () {
-              act("hide_idea", {idea: idea.id, hidden: !idea.hidden}, key).then(function (ack) {
-                if (ack && ack.ok) { idea.hidden = ack.hidden; renderPreview(); }
-              });
-            }}, idea.hidden ? t("show") : t("hide")));
-      })) : h("p", {class: "meta"}, t("no_ideas"))];
+          status === "shown" ? h("span", {class: "votes"}, "▲ " + idea.upvotes) : null,
+          h("span", {class: "idea-buttons"}, buttons(idea)));
+      }));
+    }
+    var pre = round.moderation === "pre";
+    return [
+      h("h3", {}, pre ? t("queue", {n: waiting.length}) : t("moderation")),
+      pre ? (waiting.length ? list(waiting, "waiting", function (idea) {
+        return [button(idea, "approve_idea", t("approve")),
+          button(idea, "hide_idea", t("hide"), {hidden: true})];
+      }) : h("p", {class: "meta", id: "queue-empty"}, t("queue_empty"))) : null,
+      h("h4", {}, t("shown_ideas", {n: shown.length})),
+      shown.length ? list(shown, "shown", function (idea) {
+        return [button(idea, "hide_idea", t("hide"), {hidden: true})];
+      }) : h("p", {class: "meta"}, t("no_ideas")),
+      hidden.length ? [h("h4", {}, t("hidden_ideas", {n: hidden.length})),
+        list(hidden, "hidden", function (idea) {
+          return [button(idea, "hide_idea", t("show"), {hidden: false})];
+        })] : null];
   }
 
   render();

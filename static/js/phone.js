@@ -43,15 +43,20 @@
     inflight: null,
     gen: 0,
     mine: {},              // idea ids written on this phone
+    own: {},               // round id -> {idea id: idea}: this phone's ideas, any status
+    done: {},              // round id -> true: said "I'm done" (current attempt)
     upvoted: {},           // idea id -> true, as the server has it
     draft: {},             // round id -> unsent idea text
     view: null
   };
 
   var storedLang = store.get("lang");
+  // A browser that already speaks one of the session's languages skips the language step;
+  // the switch in the top bar stays.
+  var browserLang = has(sessionCodes, P.browser_language) ? P.browser_language : null;
   S.lang = has(sessionCodes, storedLang) ? storedLang
-    : has(sessionCodes, P.ui) ? P.ui : sessionCodes[0];
-  S.langChosen = has(sessionCodes, storedLang) || sessionCodes.length === 1;
+    : browserLang || (has(sessionCodes, P.ui) ? P.ui : sessionCodes[0]);
+  S.langChosen = has(sessionCodes, storedLang) || !!browserLang || sessionCodes.length === 1;
   var t;
   setUi(has(interfaceCodes(), store.get("ui")) ? store.get("ui") : P.ui);
 
@@ -121,7 +126,25 @@
     render();
     flush();
   });
+  socket.on("agenda", function (data) {
+    var before = S.rounds;
+    S.rounds = Live.byId(data.rounds);
+    S.order = data.rounds.map(function (r) { return r.id; });
+    S.current = data.current_round;
+    Object.keys(S.rounds).forEach(function (id) {
+      if (before[id] && before[id].attempt !== S.rounds[id].attempt) S.confirmed[id] = {};
+    });
+    S.view = null;  // items or questions may have changed
+    settleOutbox();
+    render();
+  });
   Live.follow(socket, S, {results: render, ideas: render});
+  socket.on("idea_status", function (data) {
+    var mine = S.own[data.round] = S.own[data.round] || {};
+    mine[data.idea.id] = Object.assign({upvotes: 0}, mine[data.idea.id] || {}, data.idea);
+    S.mine[data.idea.id] = true;
+    render();
+  });
   socket.on("timer", function (data) { countdown.set(data.timer); render(); });
   socket.on("ended", function () {
     S.ended = true;
@@ -140,9 +163,13 @@
     S.current = state.current_round;
     S.results = state.results || {};
     S.ideas = state.ideas || {};
+    S.own = {};
     Object.keys(S.ideas).forEach(function (rid) {
       S.ideas[rid].forEach(function (idea) {
-        if (idea.mine) S.mine[idea.id] = true;
+        if (idea.mine) {
+          S.mine[idea.id] = true;
+          (S.own[rid] = S.own[rid] || {})[idea.id] = idea;
+        }
         if (idea.upvoted) S.upvoted[idea.id] = true; else delete S.upvoted[idea.id];
       });
     });
@@ -156,6 +183,8 @@
       Object.keys(state.me.votes || {}).forEach(function (rid) {
         S.confirmed[rid] = Object.assign({}, state.me.votes[rid]);
       });
+      S.done = {};
+      (state.me.done || []).forEach(function (rid) { S.done[rid] = true; });
       store.set("lang", S.lang);
       try { window.localStorage.setItem("workshop:last", P.code); } catch (e) { /* */ }
     }
@@ -250,10 +279,11 @@
       }
       if (op.event === "idea") {
         var text = comparable(op.payload.text);
-        return (S.ideas[op.round] || []).some(function (idea) {
+        return ideasOf(op.round).some(function (idea) {
           return S.mine[idea.id] && comparable(idea.text) === text;
         });
       }
+      if (op.event === "done") return !!S.done[op.round] === op.payload.done;
       return false;
     });
     if (lost) notify(t("not_saved_closed", {n: lost}), true);
@@ -317,8 +347,9 @@
       else votes[sent.item] = sent.value;
     } else if (op.event === "idea") {
       S.mine[ack.idea.id] = true;
-      var list = S.ideas[sent.round] = S.ideas[sent.round] || [];
-      if (!list.some(function (i) { return i.id === ack.idea.id; })) list.push(ack.idea);
+      (S.own[sent.round] = S.own[sent.round] || {})[ack.idea.id] = ack.idea;
+    } else if (op.event === "done") {
+      if (ack.done) S.done[sent.round] = true; else delete S.done[sent.round];
     } else if (op.event === "upvote") {
       if (ack.upvoted) S.upvoted[ack.idea] = true; else delete S.upvoted[ack.idea];
       Object.keys(S.ideas).forEach(function (rid) {
@@ -476,10 +507,40 @@
   });
 
   function heading(round) {
+    var again = round.attempt === 2 ? t("second_vote")
+      : round.attempt > 2 ? t("vote_n", {n: round.attempt}) : "";
     return [
       round.field_title ? h("p", {class: "eyebrow", lang: S.lang}, round.field_title) : null,
+      again ? h("p", {class: "attempt-badge", "data-attempt": String(round.attempt)},
+        again) : null,
       h("h1", {class: "question", lang: S.lang}, round.question)
     ];
+  }
+
+  function pendingIn(round) {
+    return S.outbox.filter(function (op) {
+      return op.round === round.id && op.event !== "language";
+    }).length;
+  }
+
+  /* "I'm done": for points one keeps back on purpose, and for an ideas round. */
+  function doneControl(round, text) {
+    var box = h("div", {class: "done-box"});
+    function desired() {
+      var op = findOp("d:" + round.id);
+      return op ? op.payload.done : !!S.done[round.id];
+    }
+    box.update = function () {
+      var done = desired();
+      fill(box, done ? h("p", {class: "done-note", "data-done": "true"}, "✓ " + t("you_are_done"))
+        : null,
+        h("button", {type: "button", class: done ? "link" : "big", "data-done-button": "",
+          "aria-pressed": done ? "true" : "false", onclick: function () {
+            queue({key: "d:" + round.id, event: "done", round: round.id,
+              attempt: round.attempt, payload: {round: round.id, done: !desired()}});
+          }}, done ? t("not_done") : text));
+    };
+    return box;
   }
 
   function groupName() {
@@ -594,11 +655,17 @@
   function votingView(round, card, status) {
     var cards = round.items.map(function (item, i) { return card(round, item, i); });
     var results = h("div", {class: "results"});
+    // Points kept back on purpose: "done" says so (all points placed is done by itself).
+    var done = round.kind === "dots" ? doneControl(round, t("done_points")) : null;
     return {
       el: h("section", {class: "screen", "data-round": round.id}, heading(round),
-        h("div", {class: "items"}, cards.map(function (c) { return c.el; })), results),
+        h("div", {class: "items"}, cards.map(function (c) { return c.el; })), done, results),
       update: function () {
         cards.forEach(function (c) { c.update(); });
+        if (done) {
+          done.hidden = pointsLeft(round) === 0 && !S.done[round.id];
+          done.update();
+        }
         if (round.revealed) fill(results, h("h2", {}, t("results")), resultsList(round));
         else fill(results);
       },
@@ -668,7 +735,9 @@
       return desiredVote(round, i.id) !== null;
     }).length;
     var total = round.items.length;
-    var done = answered === total;
+    // Offline, the connection bar says how many answers wait; nothing here says "saved".
+    if (!S.connected) return null;
+    var done = answered === total && pendingIn(round) === 0;
     return h("div", {class: "progress" + (done ? " done" : "")},
       h("span", {class: "progress-text", "data-answered": String(answered)},
         done ? "✓ " + t("all_answered") : t("progress", {n: answered, total: total})),
@@ -771,14 +840,17 @@
     var list = h("ul", {class: "ideas"});
     var updateList = ideaList(round, list);
     var results = h("div", {class: "results"});
+    var done = doneControl(round, t("done_ideas"));
     return {
       el: h("section", {class: "screen", "data-round": round.id}, heading(round), form,
+        round.moderation === "pre" ? h("p", {class: "hint"}, t("moderated_hint")) : null,
         h("h2", {}, t("ideas_heading")), h("p", {class: "hint"}, t("support_hint")), list,
-        results),
+        done, results),
       update: function () {
         if (S.draft[round.id] && !box.value) box.value = S.draft[round.id];
         counter.update();
         updateList();
+        done.update();
       }
     };
   }
@@ -809,8 +881,13 @@
         var on = op ? op.payload.on : server;
         var shown = idea.upvotes + (on === server ? 0 : on ? 1 : -1);
         Live.setText(text, idea.text);
-        li.className = "idea" + (mine ? " mine" : "");
+        var moderated = mine ? ownStatus(round.id, id) : "shown";
+        li.className = "idea" + (mine ? " mine" : "") + (moderated !== "shown"
+          ? " is-" + moderated : "");
         li.setAttribute("data-status", op ? (S.connected ? "sending" : "waiting") : "saved");
+        li.setAttribute("data-moderation", moderated);
+        Live.setText(tag, moderated === "waiting" ? t("mine_waiting")
+          : moderated === "hidden" ? t("mine_hidden") : t("mine"));
         tag.hidden = votes.hidden = !mine;
         button.hidden = mine;
         Live.setText(votes, "▲ " + idea.upvotes);
@@ -833,7 +910,7 @@
         Live.setText(li.querySelector(".state"), STATUS_TEXT[status]());
         wanted.push(li);
       });
-      (S.ideas[round.id] || []).slice().sort(function (a, b) { return a.id - b.id; })
+      ideasOf(round.id).sort(function (a, b) { return a.id - b.id; })
         .forEach(function (idea) {
           var li = nodes[idea.id] = nodes[idea.id] || ideaNode(idea.id);
           li.update(idea);
@@ -849,7 +926,26 @@
   }
 
   function findIdea(round, id) {
-    return (S.ideas[round.id] || []).filter(function (i) { return i.id === id; })[0] || null;
+    return ideasOf(round.id).filter(function (i) { return i.id === id; })[0] || null;
+  }
+
+  /* The ideas a phone shows: those everyone sees, and its own (waiting for approval, or
+     hidden by the facilitator) that the shared list leaves out. */
+  function ideasOf(roundId) {
+    var list = (S.ideas[roundId] || []).slice();
+    var seen = {};
+    list.forEach(function (idea) { seen[idea.id] = true; });
+    var own = S.own[roundId] || {};
+    Object.keys(own).forEach(function (id) {
+      if (!seen[id]) list.push(own[id]);
+    });
+    return list;
+  }
+
+  function ownStatus(roundId, id) {
+    var own = S.own[roundId] && S.own[roundId][id];
+    var shared = (S.ideas[roundId] || []).some(function (i) { return i.id === id; });
+    return shared ? "shown" : own ? own.status || "shown" : "shown";
   }
 
   /* Results on the phone: overall figures only, as simple bars. */

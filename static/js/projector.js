@@ -82,14 +82,14 @@
     var round = currentRound();
     var tally = round && S.tally[round.id];
     if (round) {
-      var voted = tally ? tally.voted : 0;
+      var voted = tally ? tally.started.total : 0;
       var total = Math.max(presence.present || 0, voted);
       parts.push(h("div", {class: "turnout", "data-voted": String(voted),
         "data-total": String(total)},
         h("p", {class: "turnout-big"}, h("strong", {}, String(voted)), " / " + total),
         h("p", {class: "turnout-label"}, t("voted")),
         h("ul", {class: "turnout-groups"}, groups().map(function (g) {
-          var v = tally && tally.voted_by_group ? tally.voted_by_group[g.id] || 0 : 0;
+          var v = tally ? tally.started.by_group[g.id] || 0 : 0;
           var p = Math.max((presence.present_by_group || {})[g.id] || 0, v);
           return h("li", {"data-group": g.id},
             h("span", {class: "g-name"}, g.name),

@@ -1,5 +1,7 @@
 """Facilitator pages: the start page that creates a session, and the session's console."""
 
+import json
+import re
 import time
 
 from babel import Locale, UnknownLocaleError
@@ -14,6 +16,7 @@ from workshop import summary as summary_data
 from workshop.errors import Invalid, Unauthorized, WorkshopError
 from workshop.exports import report
 from workshop.extensions import db
+from workshop.i18n import Translator
 from workshop.state import (
     agenda_catalogue,
     agenda_defaults,
@@ -47,7 +50,40 @@ def _form_spec(form) -> dict:
         "languages": form.getlist("languages"),
         "groups": groups,
     }
+    # The agenda editor's result; without script the field stays empty: the default agenda.
+    if form.get("agenda", "").strip():
+        try:
+            spec["agenda"] = json.loads(form["agenda"])
+        except ValueError:
+            spec["agenda"] = "unreadable"  # answered as a problem of the agenda field
     return spec
+
+
+FIELD_LABELS = {
+    "title": lambda: _("Title"), "place": lambda: _("Place"), "date": lambda: _("Date"),
+    "catalogue": lambda: _("Catalogue"), "languages": lambda: _("Languages of the session"),
+    "groups": lambda: _("Stakeholder groups"), "agenda": lambda: _("Agenda"),
+}
+
+
+def _field_label(where: str) -> str:
+    """"agenda[2].items" -> "Round 3"; "groups[1].name" -> "Stakeholder groups"."""
+    match = re.match(r"agenda\[(\d+)\]", where)
+    if match:
+        return _("Round %(n)d", n=int(match.group(1)) + 1)
+    name = re.split(r"[\[.]", where, maxsplit=1)[0]
+    return FIELD_LABELS[name]() if name in FIELD_LABELS else where
+
+
+def form_problems(exc: WorkshopError) -> list[dict[str, str]]:
+    """The problems of a refused form in the page's language."""
+    tr = Translator(str(get_locale()))
+    translatable = getattr(exc, "translatable", None)
+    if not translatable:
+        return [{"field": "", "message": exc.message}]
+    return [{"field": _field_label(where),
+             "message": tr.gettext(template, **params) if params else tr.gettext(template)}
+            for where, template, params in translatable]
 
 
 def language_name(code: str) -> str:
@@ -60,10 +96,20 @@ def language_name(code: str) -> str:
 
 
 def _start_page(form=None, problems=None, status=200):
+    language = str(get_locale())
     with db.read() as session:
         available = catalogues.list_all(session)
+        editor = {}
+        for c in available:
+            content = catalogues.get(session, c["id"])
+            editor[c["id"]] = {
+                "catalogue": agenda_catalogue(content, language, content["languages"]),
+                "defaults": agenda_defaults(content["languages"]),
+            }
     all_languages = list(dict.fromkeys(lang for c in available for lang in c["languages"]))
     language_names = {code: language_name(code) for code in all_languages}
+    page = {"catalogues": editor, "language_names": language_names,
+            "agenda": form.get("agenda", "") if form else ""}
     return render_template(
         "facilitator/start.html",
         catalogues=available,
@@ -74,6 +120,7 @@ def _start_page(form=None, problems=None, status=200):
         form=form,
         problems=problems or [],
         pick=pick,
+        page=page,
     ), status
 
 
@@ -89,8 +136,7 @@ def create():
         with db.write() as session:
             created = voting.create_session(session, spec)
     except WorkshopError as exc:
-        return _start_page(request.form, exc.problems or [{"field": "", "message": exc.message}],
-                           status=400)
+        return _start_page(request.form, form_problems(exc), status=400)
     response = redirect(url_for("facilitator.console", session_id=created.session.id))
     set_token_cookie(response, FACILITATOR_COOKIE.format(created.session.id),
                      created.facilitator_token)
@@ -107,9 +153,14 @@ def _console_page_data(s, workshop, token: str) -> dict:
         "languages": workshop.languages,
         "catalogue": agenda_catalogue(workshop.catalogue, language, workshop.languages),
         "defaults": agenda_defaults(workshop.languages),
+        "language_names": {code: language_name(code) for code in workshop.languages},
         "links": session_links(workshop, token),
         "summary_link_api": url_for("api.new_summary_link", session_id=workshop.id),
         "agenda_api": url_for("api.put_agenda", session_id=workshop.id),
+        "summary_page": url_for("facilitator.summary", session_id=workshop.id),
+        "downloads": [{"format": fmt, "href": url_for("exports.download", session_id=workshop.id,
+                                                      fmt=fmt, lang=language)}
+                      for fmt in report.FORMATS],
     }
 
 
