@@ -214,7 +214,16 @@
 
   /* --- Drawing -------------------------------------------------------------------------- */
 
+  /* Redrawing removes the focused input, whose blur may fire "change" and ask for another
+     redraw in the middle of this one: that one waits until this one is done. */
   P.render = function () {
+    if (this.rendering) { this.again = true; return; }
+    this.rendering = true;
+    try { this.draw(); } finally { this.rendering = false; }
+    if (this.again) { this.again = false; this.render(); }
+  };
+
+  P.draw = function () {
     var self = this, t = this.t;
     var list = h("ol", {class: "ae-rounds"}, this.rounds.map(function (r, i) {
       return self.roundCard(r, i);

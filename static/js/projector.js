@@ -118,6 +118,9 @@
     var wall = document.getElementById("wall");
     if (S.ended) {
       wall.setAttribute("data-screen", "ended");
+      // Nothing to join any more: the code, the QR code and the address leave the wall.
+      var info = document.getElementById("join-info");
+      if (info) info.remove();
       fill(stage, h("div", {class: "hero"}, h("h1", {}, S.session.title),
         h("p", {class: "big-hint"}, t("ended"))));
     } else if (!round) {

@@ -33,7 +33,7 @@ def test_an_offline_phone_keeps_its_answers_and_sends_them_when_back(chromium, l
     errors = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(created["links"]["join"])
-    page.locator('button[data-language="en"]').click()
+    # The browser speaks English, one of the session's languages: no language step.
     page.locator('button[data-group="civil-society"]').click()
     expect(page.locator("#app")).to_have_attribute("data-screen", "waiting")
     assert facilitator.call("open_round", {"round": rating["id"]})["ok"]
@@ -56,6 +56,8 @@ def test_an_offline_phone_keeps_its_answers_and_sends_them_when_back(chromium, l
     expect(card(c2).locator('.opt[data-value="2"]')).to_have_attribute("aria-pressed", "true")
     expect(card(c2).locator(".item-status")).to_contain_text("Not sent yet")
     expect(page.locator("#conn")).to_contain_text("1 answer waiting to be sent")
+    # One status line at a time: offline with the number waiting, no progress beside it.
+    expect(page.locator(".progress-text")).to_have_count(0)
     outbox = json.loads(page.evaluate(
         f"localStorage.getItem('workshop:{created['join_code']}:outbox')"))
     assert [op["payload"] for op in outbox] == [{"round": rating["id"], "item": c2, "value": 2}]
@@ -67,6 +69,7 @@ def test_an_offline_phone_keeps_its_answers_and_sends_them_when_back(chromium, l
     context.set_offline(False)
     expect(page.locator("#conn")).to_be_hidden(timeout=15000)
     expect(card(c2)).to_have_attribute("data-status", "saved", timeout=15000)
+    expect(page.locator(".progress-text")).to_have_text("2 of 4 answered")
     server_items = {i["id"]: i for i in results(live_server, created)[rating["id"]]["items"]}
     assert (server_items[c1]["mean"], server_items[c2]["mean"]) == (4, 2)
     assert server_items[c2]["votes"] == 1

@@ -86,13 +86,15 @@ def form_problems(exc: WorkshopError) -> list[dict[str, str]]:
             for where, template, params in translatable]
 
 
-def language_name(code: str) -> str:
+def language_name(code: str, with_code: bool = True) -> str:
     """'Deutsch (de)' in the interface language; the bare code if Babel does not know it."""
     try:
         name = Locale.parse(code.replace("-", "_")).get_display_name(get_locale())
     except (ValueError, UnknownLocaleError):
         return code
-    return f"{name} ({code})" if name else code
+    if not name:
+        return code
+    return f"{name} ({code})" if with_code else name
 
 
 def _start_page(form=None, problems=None, status=200):
@@ -108,7 +110,9 @@ def _start_page(form=None, problems=None, status=200):
             }
     all_languages = list(dict.fromkeys(lang for c in available for lang in c["languages"]))
     language_names = {code: language_name(code) for code in all_languages}
-    page = {"catalogues": editor, "language_names": language_names,
+    page = {"catalogues": editor,
+            "language_names": {code: language_name(code, with_code=False)
+                               for code in all_languages},
             "agenda": form.get("agenda", "") if form else ""}
     return render_template(
         "facilitator/start.html",
@@ -153,7 +157,8 @@ def _console_page_data(s, workshop, token: str) -> dict:
         "languages": workshop.languages,
         "catalogue": agenda_catalogue(workshop.catalogue, language, workshop.languages),
         "defaults": agenda_defaults(workshop.languages),
-        "language_names": {code: language_name(code) for code in workshop.languages},
+        "language_names": {code: language_name(code, with_code=False)
+                           for code in workshop.languages},
         "links": session_links(workshop, token),
         "summary_link_api": url_for("api.new_summary_link", session_id=workshop.id),
         "agenda_api": url_for("api.put_agenda", session_id=workshop.id),
@@ -273,6 +278,8 @@ def compare_pdf():
 
 
 _ERROR_TEXTS = {
+    500: (lambda: _("Something went wrong"), lambda: _(
+        "The server could not do this. Please try again; nothing you saved before is lost.")),
     403: (lambda: _("Access denied"), lambda: _(
         "This link is not valid for this session. Open the facilitator link you received "
         "when the session was created.")),
