@@ -77,3 +77,60 @@ def test_invalid_spec_lists_problems(db_session):
         voting.create_session(db_session, {"title": 5, "place": 5, "date": 5})
     assert {p["field"] for p in caught.value.problems} == {"title", "place", "date"}
     assert caught.value.code == "invalid_session"
+
+
+# --- The agenda of a running session ------------------------------------------------------------
+
+AGENDA = [{"kind": "rating", "field": "health", "target": "challenges"},
+          {"kind": "dots", "field": "health", "target": "principles", "budget": 3}]
+
+
+def test_replacing_the_agenda_keeps_moves_changes_adds_and_removes(db_session):
+    workshop = domain_session(db_session, agenda=AGENDA).session
+    rating = workshop.rounds[0].id
+    rounds = voting.replace_agenda(db_session, workshop, [
+        {"kind": "ideas"}, {"id": rating, "items": ["health-c2"]}])
+    assert [r.kind for r in rounds] == ["ideas", "rating"]
+    assert rounds[1].id == rating and [i["id"] for i in rounds[1].items] == ["health-c2"]
+    assert rounds[0].moderation == "pre"
+    db_session.expire_all()
+    assert [(r.id, r.kind) for r in workshop.rounds] == [(rounds[0].id, "ideas"),
+                                                         (rating, "rating")]
+    assert "dots" not in {r.kind for r in workshop.rounds}
+
+
+def test_keys_left_out_keep_their_values_unless_the_round_type_changes(db_session):
+    workshop = domain_session(db_session, agenda=AGENDA).session
+    dots = workshop.rounds[1]
+    voting.replace_agenda(db_session, workshop, [{"id": dots.id, "items": ["health-p1"]}])
+    assert (dots.budget, [i["id"] for i in dots.items]) == (3, ["health-p1"])
+    voting.replace_agenda(db_session, workshop, [{"id": dots.id, "kind": "rating"}])
+    assert dots.kind == "rating" and dots.budget is None
+    assert dots.target == "principles" and len(dots.items) == 10  # every principle again
+    assert dots.question["de"] == "Wie gut setzen wir das bei uns schon um?"
+
+
+def test_an_opened_round_is_neither_changed_nor_removed(db_session):
+    from workshop.errors import Conflict
+
+    workshop = domain_session(db_session, agenda=AGENDA).session
+    rating, dots = workshop.rounds
+    voting.open_round(db_session, workshop, rating.id)
+    for agenda in ([{"id": dots.id}], [{"id": rating.id, "items": ["health-c1"]}, {"id": dots.id}]):
+        with pytest.raises(Conflict) as refused:
+            voting.replace_agenda(db_session, workshop, agenda)
+        assert refused.value.code == "round_started"
+    moved = voting.replace_agenda(db_session, workshop, [{"id": dots.id}, {"id": rating.id}])
+    assert [r.id for r in moved] == [dots.id, rating.id]
+
+
+def test_every_bad_round_is_a_problem_of_its_own(db_session):
+    workshop = domain_session(db_session, agenda=AGENDA).session
+    with pytest.raises(Invalid) as refused:
+        voting.replace_agenda(db_session, workshop, [
+            {"kind": "rating"}, {"id": 12345}, {"kind": "ideas", "budget": 3}])
+    assert [p["field"] for p in refused.value.problems] == [
+        "agenda[0].field", "agenda[1].id", "agenda[2]"]
+    # Each problem also comes as an English template a page can translate.
+    assert refused.value.translatable[1] == ("agenda[1].id", "no round %(id)s in this session",
+                                             {"id": "12345"})

@@ -31,7 +31,7 @@ def test_create_from_the_form_lands_on_the_console(client):
     })
     assert response.status_code == 302
     console = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Workshop Rathaus" in console and "Erfurt" in console and "2026-03-14" in console
+    assert "Workshop Rathaus" in console and "Erfurt" in console and "14. März 2026" in console
     for link in ("link-projector", "link-join", "link-facilitator", "link-summary"):
         assert f'id="{link}"' in console
     assert "<svg" in console  # the join QR code, drawn on the server

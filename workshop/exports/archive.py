@@ -2,6 +2,7 @@
 
 import logging
 import os
+import secrets
 from pathlib import Path
 
 from workshop.exports import Context, exporter, filename
@@ -30,7 +31,8 @@ def write(data_dir: str, session_id: str, secret_key: str) -> list[Path]:
     written = []
     for name, content in outputs:
         path = target / name
-        partial = path.with_name(path.name + ".part")
+        # A name of its own: two writers at once (a retry, a second worker) never share one.
+        partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
         partial.write_bytes(content)
         os.replace(partial, path)  # a reader never sees half a file
         written.append(path)
@@ -57,5 +59,5 @@ def saved(data_dir: str, session_id: str) -> dict:
     """The folder of a session's saved files and their names, for the console."""
     where = folder(data_dir, session_id)
     files = sorted(p.name for p in where.iterdir() if p.is_file()
-                   and not p.name.endswith(".part")) if where.is_dir() else []
+                   and not p.name.startswith(".")) if where.is_dir() else []
     return {"folder": str(where), "files": files}
