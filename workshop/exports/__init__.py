@@ -4,10 +4,11 @@ Each format is a module in this package with one function::
 
     def export(ctx: Context) -> Export
 
-`ctx` (a `Context`) carries the open read session, the `WorkshopSession`, the language for
-catalogue texts and the key for pseudonyms, plus the helpers every format shares: the
-pseudonymous participant ids, the small-group rule for per-vote rows, round numbers, and the
-per-vote rows themselves. `Export` is the pair `(content: bytes, mimetype: str)`.
+`ctx` (a `Context`) carries the open read session, the `WorkshopSession`, the language of
+the export with its Translator (`ctx.tr`, for every label: formats never read a request's
+locale) and the key for pseudonyms, plus the helpers every format shares: the pseudonymous
+participant ids, the small-group rule for per-vote rows, round numbers, and the per-vote rows
+themselves. `Export` is the pair `(content: bytes, mimetype: str)`.
 
 To add a format, write `workshop/exports/<fmt>.py` with `export(ctx)` and add `"<fmt>"` to
 `FORMATS`; the download route, its file name and the 404 for unknown formats follow from
@@ -35,6 +36,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workshop.i18n import Translator
 from workshop.models import Participant, Round, Vote, WorkshopSession
 from workshop.results import MIN_GROUP_VOTERS, vote_value  # noqa: F401 - part of the API
 from workshop.state import choose_language, pick
@@ -127,6 +129,11 @@ class Context:
 
     def __post_init__(self) -> None:
         self.language = choose_language(self.workshop, self.language)
+
+    @cached_property
+    def tr(self) -> Translator:
+        """The export's labels in its language."""
+        return Translator(self.language)
 
     def text(self, texts: dict[str, str] | str | None) -> str:
         """A catalogue text in the export's language (else the session's next language)."""

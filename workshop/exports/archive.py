@@ -12,7 +12,11 @@ log = logging.getLogger(__name__)
 
 
 def write(data_dir: str, session_id: str, secret_key: str) -> list[Path]:
-    """The JSON export and a PDF report per session language, in <data dir>/<session id>/."""
+    """The JSON export and a PDF report per session language, in <data dir>/<session id>/.
+
+    Runs as a background task, with no request or app context: each report takes its
+    language's translations from its Context, not from a locale around it.
+    """
     outputs: list[tuple[str, bytes]] = []
     with db.read() as session:
         workshop = session.get(WorkshopSession, session_id)

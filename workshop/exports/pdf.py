@@ -5,14 +5,13 @@ needed. The bundled DejaVu Sans Condensed prints German, Turkish and Polish lett
 """
 
 import io
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
@@ -36,9 +35,11 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from workshop import summary
+from workshop import summary, wording
 from workshop.exports import Context, Export
 from workshop.exports import report as r
+from workshop.i18n import Translator
+from workshop.results import SCALE
 
 MIMETYPE = "application/pdf"
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
@@ -79,8 +80,17 @@ def _base_style(name: str, **kw) -> ParagraphStyle:
     return ParagraphStyle(name, **{**base, **kw})
 
 
-# The report's language, for hyphenation; set by render() and render_comparison().
+# The report's language, for hyphenation: set while a report builds, from its Translator.
 _language: ContextVar[str] = ContextVar("report_language", default="en")
+
+
+@contextmanager
+def _hyphenating(language: str):
+    token = _language.set(language)
+    try:
+        yield
+    finally:
+        _language.reset(token)
 
 
 def hyphenation(language: str) -> str | None:
@@ -153,11 +163,11 @@ def distribution_bar(distribution: dict[str, int], mean: float | None,
     """The answers 1-5 as one stacked bar, the mean as a tick on a 1-5 track below it."""
     d = Drawing(width, height + 2.2 * mm)
     top = 2.2 * mm
-    total = sum(distribution.get(str(v), 0) for v in r.SCALE)
+    total = sum(distribution.get(str(v), 0) for v in SCALE)
     d.add(Rect(0, top, width, height, fillColor=colors.white, strokeColor=LINE,
                strokeWidth=0.4))
     x = 0.0
-    for n, value in enumerate(r.SCALE):
+    for n, value in enumerate(SCALE):
         count = distribution.get(str(value), 0)
         if total and count:
             w = width * count / total
@@ -172,17 +182,17 @@ def distribution_bar(distribution: dict[str, int], mean: float | None,
     return d
 
 
-def scale_legend(target: str) -> Drawing:
+def scale_legend(tr: Translator, target: str) -> Drawing:
     """Colour swatches with the scale's labels, under a table with distribution bars."""
-    labels = r.scale_labels(target)
+    labels = wording.scale_labels(tr, target)
     d = Drawing(WIDTH, 5 * mm)
     x = 0.0
-    for n, value in enumerate(r.SCALE):
+    for n, value in enumerate(SCALE):
         d.add(Rect(x, 1 * mm, 3 * mm, 3 * mm, fillColor=SCALE_COLOURS[n], strokeColor=None))
         text = f"{value} = {labels[value]}"
         d.add(String(x + 4 * mm, 1.5 * mm, text, fontName=FONT, fontSize=7, fillColor=MUTED))
         x += 4 * mm + pdfmetrics.stringWidth(text, FONT, 7) + 5 * mm
-    marker = "\u25b2 " + _("mean")
+    marker = "\u25b2 " + tr.gettext("mean")
     d.add(String(x, 1.5 * mm, marker, fontName=FONT, fontSize=7, fillColor=MUTED))
     return d
 
@@ -217,8 +227,9 @@ def _fit(text: str, width: float, size: float, font: str = FONT) -> str:
     return text.rstrip() + "…"
 
 
-def matrix_chart(layout: dict[str, Any], language: str) -> Drawing:
+def matrix_chart(layout: dict[str, Any], tr: Translator) -> Drawing:
     """The priority matrix: how well done (across, 1-5) against priority points (up)."""
+    _, language = tr.gettext, tr.language
     width, height = WIDTH, 92 * mm
     left, bottom, right, top = 16 * mm, 13 * mm, 4 * mm, 4 * mm
     pw, ph = width - left - right, height - bottom - top
@@ -247,7 +258,7 @@ def matrix_chart(layout: dict[str, Any], language: str) -> Drawing:
         right_side = name in ("keep_strong", "fine")
         if y1 - y0 >= 9 * mm:
             d.add(String(x0 + w - 2 * mm if right_side else x0 + 2 * mm, label_y,
-                         r.quadrant_name(name), fontName=BOLD,
+                         r.quadrant_name(tr, name), fontName=BOLD,
                          fontSize=9 if name == "act_first" else 8, fillColor=ink,
                          textAnchor="end" if right_side else "start"))
     d.add(Rect(left, bottom, pw, ph, fillColor=None, strokeColor=MUTED, strokeWidth=0.6))
@@ -259,7 +270,7 @@ def matrix_chart(layout: dict[str, Any], language: str) -> Drawing:
         d.add(String(mid_x + (left + pw - mid_x) / 2, mid_y + 1 * mm,
                      _("even share: %(points)s points", points=r.num(threshold, 1, language)),
                      fontName=FONT, fontSize=6.5, fillColor=MUTED, textAnchor="middle"))
-    for value in r.SCALE:
+    for value in SCALE:
         d.add(Line(X(value), bottom, X(value), bottom - 1.2 * mm, strokeColor=MUTED,
                    strokeWidth=0.6))
         d.add(String(X(value), bottom - 4 * mm, str(value), fontName=FONT, fontSize=7.5,
@@ -269,10 +280,9 @@ def matrix_chart(layout: dict[str, Any], language: str) -> Drawing:
                    strokeWidth=0.6))
         d.add(String(left - 2 * mm, Y(tick) - 2.5, str(tick), fontName=FONT, fontSize=7.5,
                      fillColor=MUTED, textAnchor="end"))
-    labels = r.scale_labels("principles")
     d.add(String(left + pw / 2, 1.5 * mm,
-                 _("How well do we already do this? (1 = %(low)s, 5 = %(high)s)",
-                   low=labels[1], high=labels[5]),
+                 f"{r.round_name(tr, 'rating', 'principles')} "
+                 f"({wording.scale_ends(tr, 'principles')})",
                  fontName=FONT, fontSize=8, fillColor=INK, textAnchor="middle"))
     axis = Group(String(0, 0, _("Priority points"), fontName=FONT, fontSize=8, fillColor=INK,
                         textAnchor="middle"))
@@ -337,15 +347,15 @@ class _NumberedCanvas(Canvas):
 class Document:
     """A4 report: a title page without header, then pages with header and numbered footer."""
 
-    def __init__(self, title: str, header: str, footer: str, language: str):
+    def __init__(self, title: str, header: str, footer: str, tr: Translator):
         register_fonts()
         self.title, self.header, self.footer_text = title, header, footer
-        self.language = language
+        self.tr = tr
         self.buffer = io.BytesIO()
         self.doc = BaseDocTemplate(
             self.buffer, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X,
             topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM, title=title, author=header,
-            subject=header, creator="workshop", lang=language, initialFontName=FONT,
+            subject=header, creator="workshop", lang=tr.language, initialFontName=FONT,
             invariant=True)
         frame = Frame(MARGIN_X, MARGIN_BOTTOM, WIDTH, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM,
                       id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
@@ -374,8 +384,8 @@ class Document:
         canvas.line(MARGIN_X, y + 4 * mm, PAGE_W - MARGIN_X, y + 4 * mm)
         canvas.drawString(MARGIN_X, y, _fit(self.footer_text, WIDTH * 0.7, 8))
         canvas.drawRightString(PAGE_W - MARGIN_X, y,
-                               _("Page %(page)d of %(pages)d", page=canvas.getPageNumber(),
-                                 pages=count))
+                               self.tr.gettext("Page %(page)d of %(pages)d",
+                                               page=canvas.getPageNumber(), pages=count))
         canvas.restoreState()
 
     def build(self, story: list) -> bytes:
@@ -419,9 +429,10 @@ def head(text: str, numeric: bool = False) -> Paragraph:
 # --- The summary ----------------------------------------------------------------------------
 
 class SummaryReport:
-    def __init__(self, data: dict[str, Any]):
+    def __init__(self, data: dict[str, Any], tr: Translator):
         self.data = data
-        self.language = data["session"]["language"]
+        self.tr = tr
+        self.language = tr.language
         self.groups = data["groups"]
         self.story: list = []
 
@@ -446,7 +457,7 @@ class SummaryReport:
         for g in self.groups:
             stats = item["groups"].get(g["id"], {})
             if stats.get("suppressed") or not stats:
-                cells.append(P(r.too_few(), "cell_few"))
+                cells.append(P(wording.too_few(self.tr), "cell_few"))
             else:
                 cells.append(P(self.num(stats[figure], digits), "cell_num"))
         return cells
@@ -455,7 +466,7 @@ class SummaryReport:
         parts = []
         for g in self.groups:
             stats = item["groups"].get(g["id"], {})
-            shown = r.too_few() if stats.get("suppressed") or not stats \
+            shown = wording.too_few(self.tr) if stats.get("suppressed") or not stats \
                 else self.num(stats["mean"])
             parts.append(f"{g['name']}: {shown}")
         return P(" · ".join(parts), "cell_small")
@@ -469,11 +480,13 @@ class SummaryReport:
         return [available / len(self.groups)] * len(self.groups) if self.group_columns else []
 
     def title_page(self) -> None:
+        _ = self.tr.gettext
         s = self.data["session"]
         p = self.data["participation"]
         self.add(Spacer(1, 30 * mm), P(_("Summary of the workshop results").upper(), "eyebrow"),
                  P(s["title"], "title"))
-        facts = " · ".join(x for x in (s["place"], r.long_date(s["date"], self.language)) if x)
+        facts = " · ".join(x for x in (s["place"], wording.long_date(s["date"], self.language))
+                           if x)
         if facts:
             self.add(P(facts, "subtitle"))
         self.add(P(s["catalogue_title"], "muted"), Spacer(1, 16 * mm))
@@ -493,12 +506,13 @@ class SummaryReport:
                          "voting rounds.", low=low, high=high, rounds=len(voted)), "muted"))
         self.add(Spacer(1, 20 * mm), P(_(
             "Figures for a group are shown only where at least %(min)d people of that group "
-            "answered; elsewhere the report says \u201ctoo few to show\u201d. The note on "
-            "method at the end explains every figure.",
-            min=self.data["method"]["min_group_voters"]), "muted"))
+            "answered; elsewhere the report says \u201c%(too_few)s\u201d. The note on method "
+            "at the end explains every figure.", min=self.data["method"]["min_group_voters"],
+            too_few=wording.too_few(self.tr)), "muted"))
         self.add(NextPageTemplate("body"), PageBreak())
 
     def act_first(self) -> None:
+        _ = self.tr.gettext
         self.add(P(_("Act first"), "h1"))
         self.add(P(_("Principles that are done poorly and received many priority points: "
                      "where to start."), "body"))
@@ -516,10 +530,10 @@ class SummaryReport:
                               17 * mm]))
 
     def challenges(self, field: dict[str, Any]) -> None:
-        labels = r.scale_labels("challenges")
-        self.add(P(_("Challenges, ranked"), "h2"), P(_(
-            "How much does this challenge apply here? 1 = %(low)s, 5 = %(high)s.",
-            low=labels[1], high=labels[5]), "muted"), Spacer(1, 2 * mm))
+        _ = self.tr.gettext
+        self.add(P(_("Challenges, ranked"), "h2"),
+                 P(f"{r.round_name(self.tr, 'rating', 'challenges')} "
+                   f"{wording.scale_ends(self.tr, 'challenges')}.", "muted"), Spacer(1, 2 * mm))
         fixed = [6 * mm, 13 * mm, 14 * mm, 26 * mm]
         groups_w = self.group_w * len(self.groups) if self.group_columns else 0
         text_w = WIDTH - sum(fixed) - groups_w
@@ -534,19 +548,20 @@ class SummaryReport:
                          distribution_bar(c["distribution"], c["mean"]),
                          *(self.group_cells(c) if self.group_columns else [])])
         widths = [fixed[0], text_w, fixed[1], fixed[2], fixed[3], *self.group_widths(groups_w)]
-        self.add(table(rows, widths), Spacer(1, 1 * mm), scale_legend("challenges"))
+        self.add(table(rows, widths), Spacer(1, 1 * mm), scale_legend(self.tr, "challenges"))
         if any(c["cant_judge"] for c in field["challenges"]):
-            self.add(P(_("(+n): answers \u201ccan't judge\u201d, not counted in the mean."),
-                       "muted"))
+            self.add(P(_("(+n): answers \u201c%(cant_judge)s\u201d, not counted in the mean.",
+                         cant_judge=wording.cant_judge(self.tr)), "muted"))
 
     def principles(self, field: dict[str, Any]) -> None:
+        _ = self.tr.gettext
         layout = r.matrix_layout(field["principles"])
         ordered, numbers = layout["ordered"], layout["numbers"]
         self.add(CondPageBreak(110 * mm), P(_("Principles: priority matrix"), "h2"), P(_(
             "How well we already do it (across) against the priority points it received (up). "
             "Numbers refer to the table below."), "muted"), Spacer(1, 2 * mm))
         if layout["drawn"]:
-            self.add(matrix_chart(layout, self.language), Spacer(1, 3 * mm))
+            self.add(matrix_chart(layout, self.tr), Spacer(1, 3 * mm))
         header = [head("#"), head(_("Principle")), head(_("Quadrant")),
                   head(_("How well done"), True), head(_("Votes"), True),
                   head(_("Points"), True), head(_("Gave points"), True)]
@@ -555,7 +570,7 @@ class SummaryReport:
         for p in ordered:
             ink = QUADRANT_COLOURS.get(p["quadrant"], (MUTED, None))[0]
             quadrant = Markup(f'<font color="{ink.hexval()}"><b>'
-                              f'{escape(r.quadrant_name(p["quadrant"]))}</b></font>')
+                              f'{escape(r.quadrant_name(self.tr, p["quadrant"]))}</b></font>')
             text = [P(p["text"], "cell")]
             if p["group"]:
                 text.insert(0, P(p["group"], "cell_small"))
@@ -568,12 +583,14 @@ class SummaryReport:
         self.add(table(rows, [fixed[0], WIDTH - sum(fixed), *fixed[1:]], highlight=highlight))
 
     def ideas(self, ideas: list[dict[str, Any]], heading: str) -> None:
+        _ = self.tr.gettext
         self.add(P(heading, "h2"))
         rows = [[head(_("Idea")), head(_("Upvotes"), True)]]
         rows += [[P(i["text"], "cell"), P(str(i["upvotes"]), "cell_num")] for i in ideas]
         self.add(table(rows, [WIDTH - 18 * mm, 18 * mm]))
 
     def practices(self, field: dict[str, Any]) -> None:
+        _ = self.tr.gettext
         self.add(CondPageBreak(50 * mm), P(_("Practice examples from the toolbox"), "h2"), P(_(
             "This field has principles to act on first; these examples from other places "
             "show how it can be done."), "muted"), Spacer(1, 1 * mm))
@@ -585,6 +602,7 @@ class SummaryReport:
             self.add(KeepTogether(paragraphs[:2]), *paragraphs[2:])
 
     def field(self, field: dict[str, Any]) -> None:
+        _ = self.tr.gettext
         self.add(PageBreak(), P(field["title"], "h1"))
         if field["challenges"]:
             self.challenges(field)
@@ -596,6 +614,7 @@ class SummaryReport:
             self.practices(field)
 
     def agreement(self) -> None:
+        _ = self.tr.gettext
         targets = r.target_of(self.data)
         kind = {"challenges": _("Challenge"), "principles": _("Principle")}
 
@@ -641,6 +660,7 @@ class SummaryReport:
                        "muted"))
 
     def shifts(self) -> None:
+        _ = self.tr.gettext
         if not self.data["shifts"]:
             return
         titles = {f["id"]: f["title"] for f in self.data["fields"]}
@@ -664,8 +684,8 @@ class SummaryReport:
                 cells = []
                 for g in self.groups if self.group_columns else []:
                     moved = i["groups"].get(g["id"], {})
-                    cells.append(P(r.too_few(), "cell_few") if moved.get("suppressed")
-                                 or not moved else
+                    cells.append(P(wording.too_few(self.tr), "cell_few")
+                                 if moved.get("suppressed") or not moved else
                                  P(f"{self.num(moved['before'], digits)} → "
                                    f"{self.num(moved['after'], digits)}", "cell_num"))
                 rows.append([P(i["text"], "cell"), P(self.num(i["before"], digits), "cell_num"),
@@ -676,14 +696,20 @@ class SummaryReport:
             self.add(table(rows, widths))
 
     def method(self) -> None:
+        _ = self.tr.gettext
         self.add(PageBreak(), P(_("Note on method"), "h1"))
-        for heading, text in r.method_notes(self.data["method"], self.language):
+        for heading, text in r.method_notes(self.tr, self.data["method"]):
             self.add(KeepTogether([P(heading, "h3"), P(text, "body")]))
         source = self.data.get("session", {}).get("source")
         if source:
             self.add(P(_("Source of the items"), "h3"), P(source, "body"))
 
     def build(self) -> bytes:
+        with _hyphenating(self.language):
+            return self._build()
+
+    def _build(self) -> bytes:
+        _ = self.tr.gettext
         self.title_page()
         self.act_first()
         for field in self.data["fields"]:
@@ -695,37 +721,26 @@ class SummaryReport:
         self.shifts()
         self.method()
         s = self.data["session"]
+        day = wording.long_date(s["date"], self.language)
         doc = Document(s["title"], _("Summary of the workshop results"),
-                       " · ".join(x for x in (s["title"], s["place"],
-                                              r.long_date(s["date"], self.language)) if x),
-                       self.language)
+                       " · ".join(x for x in (s["title"], s["place"], day) if x), self.tr)
         return doc.build(self.story)
 
 
-def render(data: dict[str, Any]) -> bytes:
-    token = _language.set(data["session"]["language"])
-    try:
-        return SummaryReport(data).build()
-    finally:
-        _language.reset(token)
+def render(data: dict[str, Any], tr: Translator) -> bytes:
+    return SummaryReport(data, tr).build()
 
 
 def export(ctx: Context) -> Export:
-    with force_locale(ctx.language):
-        data = summary.build(ctx.session, ctx.workshop, ctx.language)
-        return Export(render(data), MIMETYPE)
+    data = summary.build(ctx.session, ctx.workshop, ctx.language)
+    return Export(render(data, ctx.tr), MIMETYPE)
 
 
 # --- The comparison of two sessions ---------------------------------------------------------
 
 class CompareReport(SummaryReport):
-    def __init__(self, data: dict[str, Any], language: str):
-        self.data = data
-        self.language = language
-        self.groups = data["groups"]
-        self.story = []
-
     def title_page(self) -> None:
+        _ = self.tr.gettext
         first, second = self.data["first"], self.data["second"]
         self.add(Spacer(1, 30 * mm), P(_("Comparison of two workshops").upper(), "eyebrow"),
                  P(f"{first['title']} → {second['title']}", "title"), Spacer(1, 8 * mm))
@@ -733,8 +748,8 @@ class CompareReport(SummaryReport):
         for label, key in ((_("Title"), "title"), (_("Place"), "place")):
             rows.append([P(label, "cell_bold"), P(first[key], "cell"), P(second[key], "cell")])
         rows.append([P(_("Date"), "cell_bold"),
-                     P(r.long_date(first["date"], self.language), "cell"),
-                     P(r.long_date(second["date"], self.language), "cell")])
+                     P(wording.long_date(first["date"], self.language), "cell"),
+                     P(wording.long_date(second["date"], self.language), "cell")])
         rows.append([P(_("Participants"), "cell_bold"),
                      P(str(first["participation"]["participants"]), "cell"),
                      P(str(second["participation"]["participants"]), "cell")])
@@ -752,6 +767,7 @@ class CompareReport(SummaryReport):
         self.add(NextPageTemplate("body"), PageBreak())
 
     def items(self) -> None:
+        _ = self.tr.gettext
         by_field: dict[str, list] = {}
         for row in self.data["items"]:
             by_field.setdefault(row["field"], []).append(row)
@@ -767,7 +783,7 @@ class CompareReport(SummaryReport):
             for (kind, target), items in figures.items():
                 rating = kind == "rating"
                 digits = 1 if rating else 0
-                self.add(P(r.figure_name(kind, target), "h2"))
+                self.add(P(r.figure_name(self.tr, kind, target), "h2"))
                 top = max([i["after"] or 0 for i in items] + [i["before"] or 0 for i in items]
                           + [1])
                 low, high = (1, 5) if rating else (0, top)
@@ -781,8 +797,8 @@ class CompareReport(SummaryReport):
                     cells = []
                     for g in self.groups if self.group_columns else []:
                         moved = i["groups"].get(g["id"], {})
-                        cells.append(P(r.too_few(), "cell_few") if moved.get("suppressed")
-                                     or not moved else
+                        cells.append(P(wording.too_few(self.tr), "cell_few")
+                                     if moved.get("suppressed") or not moved else
                                      P(r.signed(moved["change"], digits, self.language),
                                        "cell_num"))
                     table_rows.append([
@@ -796,20 +812,16 @@ class CompareReport(SummaryReport):
                     self.add(P(_("Group columns: the change from the earlier to the later "
                                  "workshop."), "muted"))
 
-    def build(self) -> bytes:
+    def _build(self) -> bytes:
         self.title_page()
         self.items()
         self.method()
         first, second = self.data["first"], self.data["second"]
         title = f"{first['title']} → {second['title']}"
-        doc = Document(title, _("Comparison of two workshops"), title, self.language)
+        doc = Document(title, self.tr.gettext("Comparison of two workshops"), title, self.tr)
         return doc.build(self.story)
 
 
-def render_comparison(data: dict[str, Any], language: str) -> bytes:
+def render_comparison(data: dict[str, Any], tr: Translator) -> bytes:
     """`data` is summary.compare() with "participation" added to "first" and "second"."""
-    token = _language.set(language)
-    try:
-        return CompareReport(data, language).build()
-    finally:
-        _language.reset(token)
+    return CompareReport(data, tr).build()

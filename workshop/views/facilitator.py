@@ -9,11 +9,12 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from workshop import catalogue as catalogues
-from workshop import exports, voting
+from workshop import exports, voting, wording
 from workshop import summary as summary_data
 from workshop.errors import Invalid, Unauthorized, WorkshopError
 from workshop.exports import report
 from workshop.extensions import db
+from workshop.i18n import Translator
 from workshop.state import choose_language, pick, session_state
 from workshop.views import FACILITATOR_COOKIE, bearer_or_cookie, session_links, set_token_cookie
 from workshop.views.qr import qr_svg
@@ -129,7 +130,8 @@ def summary(session_id: str):
     downloads = [(fmt, f"/sessions/{session_id}/export.{fmt}?lang={language}")
                  for fmt in report.FORMATS]
     return render_template("facilitator/summary.html", data=data, r=report, others=others,
-                           downloads=downloads, language=language)
+                           downloads=downloads, language=language, tr=Translator(language),
+                           w=wording)
 
 
 def _tokens_for(session_id: str) -> list[str]:
@@ -198,7 +200,7 @@ def compare():
     pdf_link = url_for("facilitator.compare_pdf", a=data["first"]["id"], b=data["second"]["id"],
                        lang=language)
     return render_template("facilitator/compare.html", data=data, r=report, language=language,
-                           pdf_link=pdf_link)
+                           pdf_link=pdf_link, tr=Translator(language), w=wording)
 
 
 @bp.get("/compare.pdf")
@@ -208,7 +210,7 @@ def compare_pdf():
     data, language = _comparison()
     name = "-".join(["comparison", exports.slug(data["first"]["title"], 30) or "first",
                      exports.slug(data["second"]["title"], 30) or "second"])
-    response = make_response(pdf.render_comparison(data, language))
+    response = make_response(pdf.render_comparison(data, Translator(language)))
     response.headers["Content-Type"] = pdf.MIMETYPE
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
     response.headers["Cache-Control"] = "no-store"
