@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, Rect, String
@@ -22,6 +22,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    ActionFlowable,
     BaseDocTemplate,
     CondPageBreak,
     Frame,
@@ -48,6 +49,9 @@ FONT, BOLD, ITALIC = "Report", "Report-Bold", "Report-Italic"
 PAGE_W, PAGE_H = A4
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 20 * mm, 24 * mm, 20 * mm
 WIDTH = PAGE_W - 2 * MARGIN_X
+FRAME_H = PAGE_H - MARGIN_TOP - MARGIN_BOTTOM
+CELL_PADDING = 3  # points, on each side of a table cell
+SHY = "\u00ad"  # a soft hyphen: where ReportLab may break a word, with a hyphen
 
 INK = colors.HexColor("#111827")
 MUTED = colors.HexColor("#4b5563")
@@ -103,6 +107,30 @@ def hyphenation(language: str) -> str | None:
     return pyphen.language_fallback(wanted.replace("-", "_"))
 
 
+@cache
+def _dictionary(language: str):
+    name = hyphenation(language)
+    if not name:
+        return None
+    import pyphen
+
+    return pyphen.Pyphen(lang=name)
+
+
+def fit_words(text: str, width: float, style: str) -> str:
+    """Soft hyphens at the dictionary's points in each word wider than `width`, and nowhere
+    else: a short header or label wraps between words only, and a word that cannot fit on
+    a line of its own breaks where the language allows ("umge-setzt", never "umgeset/zt")."""
+    st = styles()[style]
+    dictionary = _dictionary(_language.get())
+    words = []
+    for word in text.split(" "):
+        if dictionary and pdfmetrics.stringWidth(word, st.fontName, st.fontSize) > width:
+            word = dictionary.inserted(word, hyphen=SHY)
+        words.append(word)
+    return " ".join(words)
+
+
 def styles() -> dict[str, ParagraphStyle]:
     return _styles(_language.get())
 
@@ -123,21 +151,25 @@ def _styles(language: str) -> dict[str, ParagraphStyle]:
         "subtitle": _style("subtitle", fontSize=13, leading=17, textColor=MUTED, spaceAfter=4),
         "eyebrow": _style("eyebrow", fontName=BOLD, fontSize=9, leading=12, textColor=MUTED,
                           spaceAfter=6),
+        # Headings are kept with what follows them by keep_headings(), not keepWithNext:
+        # ReportLab's keepWithNext does not hold a heading to a table that splits.
         "h1": _style("h1", fontName=BOLD, fontSize=17, leading=21, textColor=ACCENT,
-                     spaceBefore=4, spaceAfter=8, keepWithNext=1),
-        "h2": _style("h2", fontName=BOLD, fontSize=12, leading=15, spaceBefore=10, spaceAfter=5,
-                     keepWithNext=1),
-        "h3": _style("h3", fontName=BOLD, fontSize=10, leading=13, spaceBefore=6, spaceAfter=3,
-                     keepWithNext=1),
+                     spaceBefore=4, spaceAfter=8),
+        "h2": _style("h2", fontName=BOLD, fontSize=12, leading=15, spaceBefore=10, spaceAfter=5),
+        "h3": _style("h3", fontName=BOLD, fontSize=10, leading=13, spaceBefore=6, spaceAfter=3),
         "cell": _style("cell", fontSize=8.5, leading=11),
         "cell_bold": _style("cell_bold", fontName=BOLD, fontSize=8.5, leading=11),
         "cell_num": _style("cell_num", fontSize=8.5, leading=11, alignment=TA_RIGHT),
         "cell_small": _style("cell_small", fontSize=7.5, leading=9.5, textColor=MUTED),
         "cell_few": _style("cell_few", fontSize=7, leading=9, textColor=MUTED,
                            alignment=TA_RIGHT),
-        "head": _style("head", fontName=BOLD, fontSize=7, leading=9, textColor=INK),
-        "head_num": _style("head_num", fontName=BOLD, fontSize=7, leading=9,
-                           alignment=TA_RIGHT),
+        # Header cells and short labels break only between words, or at the soft hyphens
+        # fit_words() puts into a word too wide for its column.
+        "head": _base_style("head", fontName=BOLD, fontSize=7, leading=9, textColor=INK,
+                            splitLongWords=0),
+        "head_num": _base_style("head_num", fontName=BOLD, fontSize=7, leading=9,
+                                alignment=TA_RIGHT, splitLongWords=0),
+        "label": _base_style("label", fontName=BOLD, fontSize=8.5, leading=11, splitLongWords=0),
         "practice": _style("practice", fontSize=8.5, leading=11.5, textColor=INK, spaceAfter=6),
     }
 
@@ -345,18 +377,26 @@ class _NumberedCanvas(Canvas):
 
 
 class Document:
-    """A4 report: a title page without header, then pages with header and numbered footer."""
+    """A4 report: a title page without header, then pages with header and numbered footer.
 
-    def __init__(self, title: str, header: str, footer: str, tr: Translator):
+    Its properties are what a list of files shows: the title, what the document is with its
+    place and date (`subject`), the same as `keywords`, the language and the creation time.
+    """
+
+    def __init__(self, title: str, header: str, footer: str, tr: Translator, *,
+                 subject: str = "", keywords: tuple[str, ...] = ()):
         register_fonts()
         self.title, self.header, self.footer_text = title, header, footer
         self.tr = tr
         self.buffer = io.BytesIO()
         self.doc = BaseDocTemplate(
             self.buffer, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X,
-            topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM, title=title, author=header,
-            subject=header, creator="workshop", lang=tr.language, initialFontName=FONT,
-            invariant=True)
+            topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM, title=title,
+            subject=subject or header, keywords=", ".join(dict.fromkeys(k for k in keywords if k)),
+            # Nobody on the server wrote the report: the organisers did, and the server does
+            # not know their names. An empty author lets their own tools fill it in, where
+            # the place or the toolbox would claim an authorship that is not theirs.
+            author="", creator="Workshop server", lang=tr.language, initialFontName=FONT)
         frame = Frame(MARGIN_X, MARGIN_BOTTOM, WIDTH, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM,
                       id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         self.doc.addPageTemplates([PageTemplate("title", [frame]),
@@ -394,18 +434,107 @@ class Document:
         def maker(*args, **kwargs):
             return _NumberedCanvas(*args, footer=footer, **kwargs)
 
-        self.doc.build(story, canvasmaker=maker)
+        self.doc.build(keep_headings(story), canvasmaker=maker)
         return self.buffer.getvalue()
 
 
-def table(rows: list[list[Any]], widths: list[float], numeric: set[int] = frozenset(),
-          header_rows: int = 1, highlight: dict[int, Any] | None = None) -> Table:
+# --- Headings kept with what follows ---------------------------------------------------------
+
+HEADINGS = frozenset({"h1", "h2", "h3"})
+LEAD_INS = frozenset({"body", "muted"})  # a short text between a heading and its content
+FIRST_ROWS = 2  # a heading keeps its table's header and this many rows with it
+FIRST_LINES = 3  # ... or this many lines of a text
+
+
+def is_heading(flowable) -> bool:
+    return isinstance(flowable, Paragraph) and flowable.style.name in HEADINGS
+
+
+def _height(flowable) -> float:
+    if isinstance(flowable, KeepTogether):  # measuring it whole needs a canvas
+        return sum(_height(part) for part in flowable._content)
+    _w, h = flowable.wrap(WIDTH, FRAME_H)
+    return flowable.getSpaceBefore() + h + flowable.getSpaceAfter()
+
+
+def _first_part(flowable) -> float:
+    """How much of a heading's content must share its page: a table's header and first rows,
+    a text's first lines, anything else (a chart, a kept-together group) whole."""
+    if isinstance(flowable, Table):
+        flowable.wrap(WIDTH, FRAME_H)
+        return sum(flowable._rowHeights[:flowable.repeatRows + FIRST_ROWS])
+    if isinstance(flowable, Paragraph):
+        return min(_height(flowable),
+                   flowable.getSpaceBefore() + flowable.style.leading * FIRST_LINES)
+    return _height(flowable)
+
+
+def _room_for(story: list, start: int) -> float:
+    """The height a heading at story[start] needs at a page's foot: itself, the headings and
+    lead-ins right after it, and the first part of its content."""
+    needed = 0.0
+    for flowable in story[start:]:
+        if isinstance(flowable, PageBreak):
+            break
+        if isinstance(flowable, CondPageBreak | ActionFlowable):
+            continue
+        if isinstance(flowable, Spacer):
+            needed += flowable.height
+        elif is_heading(flowable) or (isinstance(flowable, Paragraph)
+                                      and flowable.style.name in LEAD_INS):
+            needed += _height(flowable)
+        else:
+            needed += _first_part(flowable)
+            break
+    return needed
+
+
+def keep_headings(story: list) -> list:
+    """The story with a conditional page break before every heading, so that no heading is
+    left at a page's foot without the first lines of what it heads."""
+    out = []
+    for n, flowable in enumerate(story):
+        if is_heading(flowable):
+            # Never more than half a page: with that much room left the heading and the start
+            # of its content fit, and a taller demand would only leave pages half empty.
+            out.append(CondPageBreak(min(_room_for(story, n), FRAME_H / 2)))
+        out.append(flowable)
+    return out
+
+
+# --- Tables -----------------------------------------------------------------------------------
+
+class Head(NamedTuple):
+    """A header cell; table() sets its text once it knows the column's width."""
+    text: str
+    numeric: bool = False
+
+
+def head(text: str, numeric: bool = False) -> Head:
+    return Head(text, numeric)
+
+
+def _header_cell(cell: Head, width: float) -> Paragraph:
+    style = "head_num" if cell.numeric else "head"
+    return P(fit_words(cell.text, width - 2 * CELL_PADDING, style), style)
+
+
+def label_cell(text: str, width: float, markup: str = "{}") -> Paragraph:
+    """A short bold label (a quadrant's name) that wraps between its words only."""
+    fitted = escape(fit_words(text, width - 2 * CELL_PADDING, "label"))
+    return P(Markup(markup.format(fitted)), "label")
+
+
+def table(rows: list[list[Any]], widths: list[float], header_rows: int = 1,
+          highlight: dict[int, Any] | None = None) -> Table:
     """A report table: bold header repeated on each page, light zebra rows, wrapped cells."""
+    rows = [[_header_cell(cell, widths[i]) if isinstance(cell, Head) else cell
+             for i, cell in enumerate(row)] for row in rows]
     t = Table(rows, colWidths=widths, repeatRows=header_rows, hAlign="LEFT")
     commands = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
         ("BACKGROUND", (0, 0), (-1, header_rows - 1), ACCENT_LIGHT),
@@ -420,10 +549,6 @@ def table(rows: list[list[Any]], widths: list[float], numeric: set[int] = frozen
         commands.append(("BACKGROUND", (0, n), (-1, n), colour))
     t.setStyle(TableStyle(commands))
     return t
-
-
-def head(text: str, numeric: bool = False) -> Paragraph:
-    return P(text, "head_num" if numeric else "head")
 
 
 # --- The summary ----------------------------------------------------------------------------
@@ -447,8 +572,9 @@ class SummaryReport:
     def group_columns(self) -> bool:
         return len(self.groups) <= 4
 
-    # Narrow enough to leave the item text room, wide enough that pyphen hyphenates the
-    # usual group names ("Zivilgesell-schaft", "Migrant or-ganisations") instead of cutting.
+    # Narrow enough to leave the item text room; a group name too long for it is hyphenated
+    # where the dictionary allows ("Zivilgesell-schaft"). The other columns are as wide as
+    # their longest header word in German and English ("umgesetzt", "Veränderung").
     group_w = 18 * mm
 
     def group_cells(self, item: dict[str, Any], figure: str = "mean",
@@ -534,7 +660,7 @@ class SummaryReport:
         self.add(P(_("Challenges, ranked"), "h2"),
                  P(f"{r.round_name(self.tr, 'rating', 'challenges')} "
                    f"{wording.scale_ends(self.tr, 'challenges')}.", "muted"), Spacer(1, 2 * mm))
-        fixed = [6 * mm, 13 * mm, 14 * mm, 26 * mm]
+        fixed = [6 * mm, 16 * mm, 14 * mm, 26 * mm]
         groups_w = self.group_w * len(self.groups) if self.group_columns else 0
         text_w = WIDTH - sum(fixed) - groups_w
         header = [head("#"), head(_("Challenge")), head(_("Mean"), True), head(_("Votes"), True),
@@ -557,7 +683,7 @@ class SummaryReport:
         _ = self.tr.gettext
         layout = r.matrix_layout(field["principles"])
         ordered, numbers = layout["ordered"], layout["numbers"]
-        self.add(CondPageBreak(110 * mm), P(_("Principles: priority matrix"), "h2"), P(_(
+        self.add(P(_("Principles: priority matrix"), "h2"), P(_(
             "How well we already do it (across) against the priority points it received (up). "
             "Numbers refer to the table below."), "muted"), Spacer(1, 2 * mm))
         if layout["drawn"]:
@@ -567,19 +693,19 @@ class SummaryReport:
                   head(_("Points"), True), head(_("Gave points"), True)]
         rows = [header]
         highlight = {}
+        fixed = [7 * mm, 24 * mm, 16 * mm, 14 * mm, 12 * mm, 12 * mm]
         for p in ordered:
             ink = QUADRANT_COLOURS.get(p["quadrant"], (MUTED, None))[0]
-            quadrant = Markup(f'<font color="{ink.hexval()}"><b>'
-                              f'{escape(r.quadrant_name(self.tr, p["quadrant"]))}</b></font>')
+            quadrant = label_cell(r.quadrant_name(self.tr, p["quadrant"]), fixed[1],
+                                  f'<font color="{ink.hexval()}">{{}}</font>')
             text = [P(p["text"], "cell")]
             if p["group"]:
                 text.insert(0, P(p["group"], "cell_small"))
-            rows.append([P(str(numbers[p["id"]]), "cell_num"), text, P(quadrant, "cell"),
+            rows.append([P(str(numbers[p["id"]]), "cell_num"), text, quadrant,
                          P(self.num(p["done"]), "cell_num"), P(str(p["done_votes"]), "cell_num"),
                          P(str(p["points"]), "cell_num"), P(str(p["givers"]), "cell_num")])
             if p["quadrant"] == "act_first":
                 highlight[len(rows) - 1] = QUADRANT_COLOURS["act_first"][1]
-        fixed = [7 * mm, 22 * mm, 14 * mm, 11 * mm, 11 * mm, 13 * mm]
         self.add(table(rows, [fixed[0], WIDTH - sum(fixed), *fixed[1:]], highlight=highlight))
 
     def ideas(self, ideas: list[dict[str, Any]], heading: str) -> None:
@@ -587,19 +713,18 @@ class SummaryReport:
         self.add(P(heading, "h2"))
         rows = [[head(_("Idea")), head(_("Upvotes"), True)]]
         rows += [[P(i["text"], "cell"), P(str(i["upvotes"]), "cell_num")] for i in ideas]
-        self.add(table(rows, [WIDTH - 18 * mm, 18 * mm]))
+        self.add(table(rows, [WIDTH - 21 * mm, 21 * mm]))
 
     def practices(self, field: dict[str, Any]) -> None:
         _ = self.tr.gettext
-        self.add(CondPageBreak(50 * mm), P(_("Practice examples from the toolbox"), "h2"), P(_(
+        self.add(P(_("Practice examples from the toolbox"), "h2"), P(_(
             "This field has principles to act on first; these examples from other places "
             "show how it can be done."), "muted"), Spacer(1, 1 * mm))
         for x in field["practices"]:
             title = escape(x["title"]) + (f' <font color="{MUTED.hexval()}">· '
                                           f'{escape(x["place"])}</font>' if x["place"] else "")
-            paragraphs = [P(Markup(f"<b>{title}</b>"), "h3")]
-            paragraphs += [P(part, "practice") for part in x["text"].split("\n\n") if part]
-            self.add(KeepTogether(paragraphs[:2]), *paragraphs[2:])
+            self.add(P(Markup(f"<b>{title}</b>"), "h3"))
+            self.add(*(P(part, "practice") for part in x["text"].split("\n\n") if part))
 
     def field(self, field: dict[str, Any]) -> None:
         _ = self.tr.gettext
@@ -626,7 +751,7 @@ class SummaryReport:
         self.add(P(_("Widest consensus"), "h2"), P(_(
             "Items on which every group agreed most (a rating of 4 or 5), from 0 to 1."),
             "muted"), Spacer(1, 1 * mm))
-        fixed = [15 * mm, 11 * mm]
+        fixed = [16 * mm, 16 * mm]
         header = [head(_("Item")), head(_("Consensus"), True),
                   head(_("Mean"), True)] + \
             [head(g["name"], True) for g in self.groups if self.group_columns]
@@ -675,7 +800,7 @@ class SummaryReport:
                       [i["before"] or 0 for i in shift["items"]] + [1])
             low, high = (1, 5) if rating else (0, top)
             groups_w = self.group_w * len(self.groups) if self.group_columns else 0
-            fixed = [11 * mm, 11 * mm, 12 * mm, 22 * mm]
+            fixed = [13 * mm, 13 * mm, 19 * mm, 22 * mm]
             header = [head(_("Item")), head(_("Before"), True), head(_("After"), True),
                       head(_("Change"), True), head("")] + \
                 [head(g["name"], True) for g in self.groups if self.group_columns]
@@ -721,9 +846,12 @@ class SummaryReport:
         self.shifts()
         self.method()
         s = self.data["session"]
+        what = _("Summary of the workshop results")
         day = wording.long_date(s["date"], self.language)
-        doc = Document(s["title"], _("Summary of the workshop results"),
-                       " · ".join(x for x in (s["title"], s["place"], day) if x), self.tr)
+        doc = Document(s["title"], what,
+                       " · ".join(x for x in (s["title"], s["place"], day) if x), self.tr,
+                       subject=" · ".join(x for x in (what, s["place"], day) if x),
+                       keywords=(s["place"], s["date"], s["catalogue_title"]))
         return doc.build(self.story)
 
 
@@ -745,8 +873,8 @@ class CompareReport(SummaryReport):
         self.add(Spacer(1, 30 * mm), P(_("Comparison of two workshops").upper(), "eyebrow"),
                  P(f"{first['title']} → {second['title']}", "title"), Spacer(1, 8 * mm))
         rows = [[head(""), head(_("Earlier")), head(_("Later"))]]
-        for label, key in ((_("Title"), "title"), (_("Place"), "place")):
-            rows.append([P(label, "cell_bold"), P(first[key], "cell"), P(second[key], "cell")])
+        for name, key in ((_("Title"), "title"), (_("Place"), "place")):
+            rows.append([P(name, "cell_bold"), P(first[key], "cell"), P(second[key], "cell")])
         rows.append([P(_("Date"), "cell_bold"),
                      P(wording.long_date(first["date"], self.language), "cell"),
                      P(wording.long_date(second["date"], self.language), "cell")])
@@ -773,9 +901,7 @@ class CompareReport(SummaryReport):
             by_field.setdefault(row["field"], []).append(row)
         if not by_field:
             self.add(P(_("The two workshops have no rated item in common."), "body"))
-        for n, (field, rows) in enumerate(by_field.items()):
-            if n:
-                self.add(CondPageBreak(60 * mm))
+        for field, rows in by_field.items():
             self.add(P(field, "h1"))
             figures: dict[tuple, list] = {}
             for row in rows:
@@ -788,7 +914,7 @@ class CompareReport(SummaryReport):
                           + [1])
                 low, high = (1, 5) if rating else (0, top)
                 groups_w = self.group_w * len(self.groups) if self.group_columns else 0
-                fixed = [11 * mm, 11 * mm, 12 * mm, 22 * mm]
+                fixed = [13 * mm, 13 * mm, 19 * mm, 22 * mm]
                 header = [head(_("Item")), head(_("Earlier"), True), head(_("Later"), True),
                           head(_("Change"), True), head("")] + \
                     [head(g["name"], True) for g in self.groups if self.group_columns]
@@ -818,7 +944,12 @@ class CompareReport(SummaryReport):
         self.method()
         first, second = self.data["first"], self.data["second"]
         title = f"{first['title']} → {second['title']}"
-        doc = Document(title, self.tr.gettext("Comparison of two workshops"), title, self.tr)
+        what = self.tr.gettext("Comparison of two workshops")
+        days = [wording.long_date(w["date"], self.language) for w in (first, second)]
+        places = list(dict.fromkeys(w["place"] for w in (first, second) if w["place"]))
+        doc = Document(title, what, title, self.tr,
+                       subject=" · ".join([what, *places, " → ".join(d for d in days if d)]),
+                       keywords=(*places, first["date"], second["date"]))
         return doc.build(self.story)
 
 
