@@ -205,16 +205,19 @@ def test_unknown_format_is_404(workshop, client, fmt):
     assert error["code"] == "unknown_format" and "csv" in error["message"]
 
 
-@pytest.mark.parametrize("fmt, mimetype", [
-    ("csv", "text/csv; charset=utf-8"),
-    ("json", "application/json"),
-    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+@pytest.mark.parametrize("fmt, language, name, mimetype", [
+    ("csv", "en", "integrationsworkshop-erfurt-2026-03-14.csv", "text/csv; charset=utf-8"),
+    ("json", "de", "integrationsworkshop-erfurt-2026-03-14.json", "application/json"),
+    ("xlsx", "de", "integrationsworkshop-erfurt-2026-03-14-de.xlsx",
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("xlsx", "en", "integrationsworkshop-erfurt-2026-03-14-en.xlsx",
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 ])
-def test_file_name_and_type(workshop, fmt, mimetype):
-    response = workshop.download(fmt)
+def test_file_name_and_type(workshop, fmt, language, name, mimetype):
+    """Files for people carry their language; CSV and JSON (ids, for machines) have none."""
+    response = workshop.download(fmt, lang=language)
     assert response.headers["Content-Type"] == mimetype
-    assert response.headers["Content-Disposition"] == \
-        f'attachment; filename="integrationsworkshop-erfurt-2026-03-14.{fmt}"'
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{name}"'
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "xlsx"])

@@ -1,5 +1,5 @@
 """The PDF report as a reader meets it: headings never alone at a page's foot, header words
-broken only where the language allows, real file properties."""
+broken only where the language allows, real file properties, a file name per language."""
 
 import copy
 import io
@@ -207,6 +207,8 @@ def test_pdf_properties(client, room, language):
     before = datetime.now(UTC).replace(microsecond=0)
     response = client.get(f"/sessions/{room.created['id']}/export.pdf?lang={language}",
                           headers=auth(room.created["facilitator_token"]))
+    assert response.headers["Content-Disposition"] == \
+        f'attachment; filename="integrationsworkshop-erfurt-2026-03-14-{language}.pdf"'
     reader = PdfReader(io.BytesIO(response.data))
     meta = reader.metadata
     day = {"de": "14. März 2026", "en": "14 March 2026"}[language]
@@ -218,3 +220,22 @@ def test_pdf_properties(client, room, language):
     assert meta.author == ""  # not the report's title, not ReportLab's "anonymous"
     assert before <= meta.creation_date <= datetime.now(UTC)  # when it was made, not 2000
     assert reader.trailer["/Root"]["/Lang"] == language
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_markdown_and_comparison_are_named_per_language(app, client, room, language):
+    headers = auth(room.created["facilitator_token"])
+    md = client.get(f"/sessions/{room.created['id']}/export.md?lang={language}", headers=headers)
+    assert md.headers["Content-Disposition"] == \
+        f'attachment; filename="integrationsworkshop-erfurt-2026-03-14-{language}.md"'
+    later = report_room.run(app, client, title="Integrationsworkshop Erfurt 2027",
+                            date="2027-03-13", second_vote=False)
+    both = auth(f"{room.created['facilitator_token']}, {later.created['facilitator_token']}")
+    compared = client.get(f"/compare.pdf?a={later.created['id']}&b={room.created['id']}"
+                          f"&lang={language}", headers=both)
+    assert compared.headers["Content-Disposition"] == (
+        'attachment; filename="comparison-integrationsworkshop-erfurt-2026-03-14-'
+        f'integrationsworkshop-erfurt-2027-2027-03-13-{language}.pdf"')
+    meta = PdfReader(io.BytesIO(compared.data)).metadata
+    assert meta.title == "Integrationsworkshop Erfurt → Integrationsworkshop Erfurt 2027"
+    assert "Rathaus Erfurt" in meta.subject

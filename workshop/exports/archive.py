@@ -22,13 +22,13 @@ def write(data_dir: str, session_id: str, secret_key: str) -> list[Path]:
         workshop = session.get(WorkshopSession, session_id)
         if workshop is None:
             return []
-        outputs.append((filename(workshop, "json"),
-                        exporter("json")(Context(session, workshop, workshop.languages[0],
+        first = workshop.languages[0]
+        outputs.append((filename(workshop, "json", first),
+                        exporter("json")(Context(session, workshop, first,
                                                  secret_key)).content))
-        stem = filename(workshop, "pdf").removesuffix(".pdf")
         for language in workshop.languages:
             report = exporter("pdf")(Context(session, workshop, language, secret_key))
-            outputs.append((f"{stem}-{language}.pdf", report.content))
+            outputs.append((filename(workshop, "pdf", language), report.content))
     folder = Path(data_dir) / session_id
     folder.mkdir(parents=True, exist_ok=True)
     written = []

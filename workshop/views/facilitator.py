@@ -208,11 +208,10 @@ def compare_pdf():
     from workshop.exports import pdf  # ReportLab loads only when someone asks for a PDF
 
     data, language = _comparison()
-    name = "-".join(["comparison", exports.slug(data["first"]["title"], 30) or "first",
-                     exports.slug(data["second"]["title"], 30) or "second"])
+    name = exports.comparison_filename(data["first"], data["second"], language)
     response = make_response(pdf.render_comparison(data, Translator(language)))
     response.headers["Content-Type"] = pdf.MIMETYPE
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
