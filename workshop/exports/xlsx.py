@@ -186,7 +186,7 @@ def _round_sheet(ctx: Context, rnd: Round, name: str, words: dict[str, str],
         overall, per_group = ["points", "votes"], ["points", "votes"]
 
     def label(key: str) -> str:
-        if key.startswith("rated:"):  # the answer's label, as the phone showed it
+        if key.startswith("rated:"):  # "1 = does not apply": the answer with its label
             value = int(key[6:])
             return f"{value} = {scale[value]}"
         return words["givers" if key == "votes" and rnd.kind == "dots" else key]
