@@ -4,6 +4,7 @@ Markdown. Each function takes a Translator (workshop.i18n) for the language to s
 from datetime import date, datetime
 from typing import Protocol
 
+from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime
 
 from workshop.results import MIN_GROUP_VOTERS, SCALE
@@ -79,6 +80,15 @@ def attempt_name(tr: Gettext, attempt: int) -> str:
 
 def yes_no(tr: Gettext, value: bool) -> str:
     return tr.gettext("yes") if value else tr.gettext("no")
+
+
+def language_name(tr: Gettext, code: str) -> str:
+    """"Deutsch", "Englisch" in German; the bare code when Babel does not know the language."""
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(_locale(tr.language))
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name or code
 
 
 def _locale(language: str) -> str:

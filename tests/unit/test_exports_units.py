@@ -55,9 +55,30 @@ def test_slug(title, expected):
 def test_filename_uses_the_workshop_date_else_the_day_it_was_created():
     created = datetime(2026, 3, 1, 23, 30, tzinfo=UTC)
     workshop = SimpleNamespace(title="Workshop Erfurt", date="2026-03-14", created_at=created)
-    assert exports.filename(workshop, "csv") == "workshop-erfurt-2026-03-14.csv"
+    assert exports.filename(workshop, "csv", "de") == "workshop-erfurt-2026-03-14.csv"
     workshop = SimpleNamespace(title="!!!", date="", created_at=created.replace(tzinfo=None))
-    assert exports.filename(workshop, "xlsx") == "session-2026-03-01.xlsx"
+    assert exports.filename(workshop, "xlsx", "en") == "session-2026-03-01-en.xlsx"
+
+
+def test_files_for_people_are_named_per_language_files_for_machines_are_not():
+    workshop = SimpleNamespace(title="Workshop Erfurt", date="2026-03-14", created_at=None)
+    names = {(fmt, language): exports.filename(workshop, fmt, language)
+             for fmt in exports.FORMATS for language in ("de", "en")}
+    for fmt in ("pdf", "xlsx", "md"):
+        assert names[fmt, "de"] == f"workshop-erfurt-2026-03-14-de.{fmt}"
+        assert names[fmt, "en"] == f"workshop-erfurt-2026-03-14-en.{fmt}"
+    for fmt in ("csv", "json"):
+        assert names[fmt, "de"] == names[fmt, "en"] == f"workshop-erfurt-2026-03-14.{fmt}"
+
+
+def test_comparison_filename_names_both_sessions_and_the_language():
+    first = {"title": "Workshop Erfurt", "date": "2025-03-15"}
+    second = {"title": "Workshop Erfurt", "date": "2026-03-14"}
+    assert exports.comparison_filename(first, second, "de") == \
+        "comparison-workshop-erfurt-2025-03-15-2026-03-14-de.pdf"
+    other = {"title": "Werkstatt Jena", "date": ""}
+    assert exports.comparison_filename(first, other, "en") == \
+        "comparison-workshop-erfurt-2025-03-15-werkstatt-jena-en.pdf"
 
 
 def test_iso_is_utc_with_a_z():

@@ -48,3 +48,10 @@ def test_dates_in_the_language_of_the_text():
     assert wording.long_date("", "de") == ""
     moment = datetime(2026, 3, 14, 9, 30, tzinfo=UTC)
     assert wording.date_time(moment, "de").startswith("14.03.2026")
+
+
+def test_language_names_in_the_language_of_the_text():
+    de, en = Translator("de"), Translator("en")
+    assert [wording.language_name(de, code) for code in ("de", "en")] == ["Deutsch", "Englisch"]
+    assert [wording.language_name(en, code) for code in ("de", "en")] == ["German", "English"]
+    assert wording.language_name(de, "de-x-ls") == "de-x-ls"  # unknown to Babel: the code

@@ -205,16 +205,19 @@ def test_unknown_format_is_404(workshop, client, fmt):
     assert error["code"] == "unknown_format" and "csv" in error["message"]
 
 
-@pytest.mark.parametrize("fmt, mimetype", [
-    ("csv", "text/csv; charset=utf-8"),
-    ("json", "application/json"),
-    ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+@pytest.mark.parametrize("fmt, language, name, mimetype", [
+    ("csv", "en", "integrationsworkshop-erfurt-2026-03-14.csv", "text/csv; charset=utf-8"),
+    ("json", "de", "integrationsworkshop-erfurt-2026-03-14.json", "application/json"),
+    ("xlsx", "de", "integrationsworkshop-erfurt-2026-03-14-de.xlsx",
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ("xlsx", "en", "integrationsworkshop-erfurt-2026-03-14-en.xlsx",
+     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
 ])
-def test_file_name_and_type(workshop, fmt, mimetype):
-    response = workshop.download(fmt)
+def test_file_name_and_type(workshop, fmt, language, name, mimetype):
+    """Files for people carry their language; CSV and JSON (ids, for machines) have none."""
+    response = workshop.download(fmt, lang=language)
     assert response.headers["Content-Type"] == mimetype
-    assert response.headers["Content-Disposition"] == \
-        f'attachment; filename="integrationsworkshop-erfurt-2026-03-14.{fmt}"'
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{name}"'
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "xlsx"])
@@ -279,34 +282,43 @@ def table(sheet):
 
 def test_xlsx_sheets_and_layout(workshop):
     book = open_workbook(workshop.download("xlsx", lang="en").data)
-    assert book.sheetnames == ["About", "R1 Rating Health", "R2 Dots Health", "R3 Ideas Health",
-                               "Votes", "Ideas"]  # the pending round 4 has no sheet
+    assert book.sheetnames == ["About", "R1 Rating Health", "R2 Priority points Health",
+                               "R3 Ideas Health", "Votes", "Ideas"]  # round 4 never opened
     assert all(len(name) <= 31 for name in book.sheetnames)
     assert book["R1 Rating Health"].freeze_panes == "D2"
     assert book["Votes"].freeze_panes == "A2" and book["Ideas"].freeze_panes == "A2"
     assert book["R1 Rating Health"].column_dimensions["C"].width > 30  # the item texts
     about = {row[0].value: row[1].value for row in book["About"].iter_rows() if row[0].value}
     assert about["Title"] == "Integrationsworkshop Erfurt" and about["Place"] == "Rathaus Erfurt"
+    assert about["Date"] == "14 March 2026" and about["Languages"] == "German, English"
     assert about["Participants"] == 8
-    assert "fewer than 3" in about["Privacy"]
+    assert "fewer than 3 members" in about["Votes"]
+    assert "\u201ctoo few to show\u201d" in about["Privacy"]  # the note on method, as the PDF's
     rounds = [row for row in book["About"].iter_rows(values_only=True) if row[0] in (1, 2, 3, 4)]
-    assert [r[5] for r in rounds] == ["closed", "closed", "closed", "pending"]
-    groups = {row[0]: row[2] for row in book["About"].iter_rows(values_only=True)
-              if row[0] in ("administration", "civil-society", SMALL)}
-    assert groups == {"administration": 3, "civil-society": 3, SMALL: 2}
+    assert [r[2:8] for r in rounds] == [
+        ("Rating", "Health", "Challenges", "closed", "no", 2),  # reopened: hidden again
+        ("Priority points", "Health", "Principles", "closed", "no", 1),
+        ("Ideas", "Health", "Ideas", "closed", "no", 1),
+        ("Rating", "Housing and urban planning", "Challenges", "not yet opened", "no", 1)]
+    groups = {row[0]: row[1] for row in book["About"].iter_rows(values_only=True)
+              if row[0] in ("Administration", "Civil society", "Migrant organisations")}
+    assert groups == {"Administration": 3, "Civil society": 3, "Migrant organisations": 2}
 
 
 def test_xlsx_round_figures_match_the_results_api(workshop):
     results = workshop.results()["rounds"]
     book = open_workbook(workshop.download("xlsx", lang="en").data)
     header, rows = table(book["R1 Rating Health"])
-    assert header[:6] == ["Attempt", "Item", "Text", "Votes", "Mean", "Median"]
+    assert header[:6] == ["Vote", "Item id", "Item", "Votes", "Mean", "Median"]
+    assert header[6:12] == ["1 = does not apply", "2 = hardly applies", "3 = partly applies",
+                            "4 = largely applies", "5 = fully applies", "Can't judge"]
     assert "Administration: Mean" in header and "Migrant organisations: Mean" in header
-    by_key = {(r["Attempt"].value, r["Item"].value): r for r in rows}
+    by_key = {(r["Vote"].value, r["Item id"].value): r for r in rows}
     assert len(rows) == 2 * 4  # every item, in both attempts
-    for attempt, computed in [(1, results[0]["attempts"][0]), (2, results[0])]:
+    for vote, computed in [("First vote", results[0]["attempts"][0]),
+                           ("Second vote", results[0])]:
         for item in computed["items"]:
-            row = by_key[(attempt, item["id"])]
+            row = by_key[(vote, item["id"])]
             if item["mean"] is None:
                 assert row["Mean"].value is None
                 continue
@@ -314,22 +326,24 @@ def test_xlsx_round_figures_match_the_results_api(workshop):
             assert row["Votes"].value == item["votes"]
             assert row["Can't judge"].value == item["cant_judge"]
             assert row["Consensus"].value == item["consensus"]
-    c1 = by_key[(2, "health-c1")]
+            assert row["Divergent"].value == ("yes" if item["divergent"] else "no")
+    c1 = by_key[("Second vote", "health-c1")]
     assert c1["Mean"].value == pytest.approx((3 + 4 + 4 + 3 + 2 + 3 + 4) / 7, abs=0.005)
-    assert c1["Text"].value == challenge_text("health-c1", "en")
+    assert c1["Item"].value == challenge_text("health-c1", "en")
     assert isinstance(c1["Administration: Mean"].value, float)
     assert c1["Administration: Mean"].value == pytest.approx(11 / 3, abs=0.005)
     # One voter of the small group: never a number, in every group column.
     for column in ("Votes", "Mean", "Median"):
         assert c1[f"Migrant organisations: {column}"].value == "too few to show"
-    assert by_key[(1, "health-c3")]["Civil society: Mean"].value == "too few to show"
+    assert by_key[("First vote", "health-c3")]["Civil society: Mean"].value == "too few to show"
 
-    header, rows = table(book["R2 Dots Health"])
-    assert header[:5] == ["Attempt", "Item", "Text", "Points", "Givers"]
-    dots = {r["Item"].value: r for r in rows}
+    header, rows = table(book["R2 Priority points Health"])
+    assert header[:5] == ["Vote", "Item id", "Item", "Points", "Gave points"]
+    dots = {r["Item id"].value: r for r in rows}
     assert dots["health-p1"]["Points"].value == 2 + 2 + 1 + 1 + 2 == results[1]["items"][0][
         "points"]
-    assert dots["health-p1"]["Givers"].data_type == "n" and dots["health-p1"]["Givers"].value == 5
+    givers = dots["health-p1"]["Gave points"]
+    assert givers.data_type == "n" and givers.value == 5
     assert dots["health-p1"]["Administration: Points"].value == 5
     assert dots["health-p1"]["Civil society: Points"].value == "too few to show"
 
@@ -337,32 +351,81 @@ def test_xlsx_round_figures_match_the_results_api(workshop):
 def test_xlsx_votes_and_ideas(workshop):
     book = open_workbook(workshop.download("xlsx", lang="en").data)
     header, votes = table(book["Votes"])
-    assert header == [*COLUMNS[:-1], "time (UTC)"]
+    assert header == ["Participant", "Group", "Round", "Kind of round", "Action field", "Items",
+                      "Vote", "Item id", "Item", "Answer", "Time (UTC)"]
     assert len(votes) == count(Vote)
-    assert all(PSEUDONYM.match(v["participant"].value) for v in votes)
-    assert all(v["round"].data_type == "n" and v["attempt"].data_type == "n" for v in votes)
-    assert sum(1 for v in votes if v["group"].value is None) == small_group_votes()
-    assert all(isinstance(v["time (UTC)"].value, datetime) for v in votes)
-    values = [v["value"].value for v in votes]
-    assert "cant_judge" in values and 5 in values
+    assert all(PSEUDONYM.match(v["Participant"].value) for v in votes)
+    assert all(v["Round"].data_type == "n" for v in votes)
+    assert {v["Vote"].value for v in votes} == {"First vote", "Second vote"}
+    assert sum(1 for v in votes if v["Group"].value is None) == small_group_votes()
+    assert {v["Group"].value for v in votes} == {"Administration", "Civil society", None}
+    assert all(isinstance(v["Time (UTC)"].value, datetime) for v in votes)
+    values = [v["Answer"].value for v in votes]
+    assert "can't judge" in values and 5 in values
+    first = next(v for v in votes if v["Item id"].value == "health-c1")
+    assert [first[c].value for c in ("Kind of round", "Action field", "Items", "Item")] == [
+        "Rating", "Health", "Challenges", challenge_text("health-c1", "en")]
 
     header, ideas = table(book["Ideas"])
-    assert header == ["Round", "Attempt", "Text", "Upvotes", "Hidden"]
-    shown = {r["Text"].value: (r["Upvotes"].value, r["Hidden"].value) for r in ideas}
-    assert shown == {"Mehr Sprachkurse am Abend": (3, False), HYPERLINK: (1, False),
-                     "Dolmetscher im Amt": (1, False), "Spam spam spam": (1, True)}
-    formula_cell = next(r["Text"] for r in ideas if r["Text"].value == HYPERLINK)
+    assert header == ["Round", "Vote", "Idea", "Upvotes", "Hidden"]
+    shown = {r["Idea"].value: (r["Upvotes"].value, r["Hidden"].value) for r in ideas}
+    assert shown == {"Mehr Sprachkurse am Abend": (3, "no"), HYPERLINK: (1, "no"),
+                     "Dolmetscher im Amt": (1, "no"), "Spam spam spam": (1, "yes")}
+    formula_cell = next(r["Idea"] for r in ideas if r["Idea"].value == HYPERLINK)
     assert formula_cell.data_type == "s"  # text, never a formula
     header, round_ideas = table(book["R3 Ideas Health"])
-    assert len(round_ideas) == 4 and round_ideas[0]["Text"].value == "Mehr Sprachkurse am Abend"
+    assert len(round_ideas) == 4 and round_ideas[0]["Idea"].value == "Mehr Sprachkurse am Abend"
 
 
 def test_xlsx_in_the_sessions_other_language(workshop):
     book = open_workbook(workshop.download("xlsx", lang="de").data)
-    assert book.sheetnames[0] == "Info" and "R1 Bewertung Gesundheit" in book.sheetnames
+    assert book.sheetnames == ["Info", "R1 Bewertung Gesundheit",
+                               "R2 Prioritätspunkte Gesundheit", "R3 Ideen Gesundheit",
+                               "Stimmen", "Ideen"]
     header, rows = table(book["R1 Bewertung Gesundheit"])
-    row = next(r for r in rows if r["Punkt"].value == "health-c1" and r["Durchgang"].value == 2)
-    assert row["Migrantische Organisationen: Mittelwert"].value == "zu wenige zum Anzeigen"
+    assert header[:3] == ["Abstimmung", "Kennung der Aussage", "Aussage"]
+    row = next(r for r in rows if r["Kennung der Aussage"].value == "health-c1"
+               and r["Abstimmung"].value == "Zweite Abstimmung")
+    assert row["Migrantische Organisationen: Mittelwert"].value == "zu wenige für eine Angabe"
+    assert row["1 = trifft nicht zu"].value == 0 and row["Uneinig"].value in ("ja", "nein")
+
+
+def text_cells(book) -> dict[tuple, str]:
+    """Every text in the workbook by (sheet number, row, column); sheet names at row -1."""
+    out = {(n, -1, 0): name for n, name in enumerate(book.sheetnames)}
+    for n, sheet in enumerate(book.worksheets):
+        for row in sheet.iter_rows():
+            out.update({(n, cell.row, cell.column): cell.value for cell in row
+                        if isinstance(cell.value, str)})
+    return out
+
+
+# The same in German and English: ids, pseudonyms, what people wrote, the session's own title
+# and place, and words both languages spell alike.
+SAME_IN_BOTH = re.compile(r"^(P-[0-9a-f]{8}|[a-z]+-[a-z]\d+|Median|Integrationsworkshop Erfurt|"
+                          r"Rathaus Erfurt|R6 Ideen)$")
+
+
+@pytest.mark.parametrize("language, other", [("de", "en"), ("en", "de")])
+def test_xlsx_speaks_one_language_on_every_sheet(workshop, language, other):
+    """Headers, sheet names and words (kinds, states, targets, votes, yes/no, "too few to
+    show", groups, fields) are all in the workbook's language: place by place, the German and
+    the English workbook differ wherever the two languages differ, and no text of one is in
+    the other."""
+    mine = text_cells(open_workbook(workshop.download("xlsx", lang=language).data))
+    theirs = text_cells(open_workbook(workshop.download("xlsx", lang=other).data))
+    assert mine.keys() == theirs.keys()  # the same workbook, in two languages
+    written = {text.replace("\x07", "") for text in workshop.idea_texts.values()}
+    shared = {place: text for place, text in mine.items()
+              if text == theirs[place] and text not in written and not SAME_IN_BOTH.match(text)}
+    assert shared == {}
+    words = {text for text in mine.values() if text not in written
+             and not SAME_IN_BOTH.match(text)}
+    assert words & set(theirs.values()) == set()
+    # Compound headers too: "Group: Mean", "1 = does not apply".
+    parts = {part for text in words for part in re.split(r": | = ", text) if len(part) > 3}
+    other_parts = {part for text in theirs.values() for part in re.split(r": | = ", text)}
+    assert {p for p in parts & other_parts if not SAME_IN_BOTH.match(p)} == set()
 
 
 # --- JSON and import --------------------------------------------------------------------------

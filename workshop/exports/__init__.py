@@ -4,13 +4,15 @@ Each format is a module in this package with one function::
 
     def export(ctx: Context) -> Export
 
-`ctx` (a `Context`) carries the open read session, the `WorkshopSession`, the language for
-catalogue texts and the key for pseudonyms, plus the helpers every format shares: the
-pseudonymous participant ids, the small-group rule for per-vote rows, round numbers, and the
-per-vote rows themselves. `Export` is the pair `(content: bytes, mimetype: str)`.
+`ctx` (a `Context`) carries the open read session, the `WorkshopSession`, the language of
+the export with its Translator (`ctx.tr`, for every label: formats never read a request's
+locale) and the key for pseudonyms, plus the helpers every format shares: the pseudonymous
+participant ids, the small-group rule for per-vote rows, round numbers, and the per-vote rows
+themselves. `Export` is the pair `(content: bytes, mimetype: str)`.
 
 To add a format, write `workshop/exports/<fmt>.py` with `export(ctx)` and add `"<fmt>"` to
-`FORMATS`; the download route, its file name and the 404 for unknown formats follow from
+`FORMATS` (and to `WORDED_FORMATS` if it is written in a language, which its file name then
+names); the download route, its file name and the 404 for unknown formats follow from
 the registry. Modules are imported on first use, so a heavy library (openpyxl, a PDF
 renderer) costs nothing until someone downloads that format.
 
@@ -35,12 +37,15 @@ from typing import Any, NamedTuple
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workshop.i18n import Translator
 from workshop.models import Participant, Round, Vote, WorkshopSession
 from workshop.results import MIN_GROUP_VOTERS, vote_value  # noqa: F401 - part of the API
 from workshop.state import choose_language, pick
 
 # The registry: every name is a module of this package with export(ctx) -> Export.
 FORMATS: tuple[str, ...] = ("csv", "xlsx", "json", "pdf", "md")
+# Formats written for people, in one language; CSV and JSON are for machines (ids, no labels).
+WORDED_FORMATS = frozenset({"xlsx", "pdf", "md"})
 
 PSEUDONYM_PREFIX = "P-"
 PSEUDONYM_LENGTH = 8  # hex digits; lengthened for a whole session if two would collide
@@ -110,10 +115,26 @@ def slug(text: str, limit: int = 60) -> str:
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:limit].strip("-")
 
 
-def filename(workshop: WorkshopSession, fmt: str) -> str:
-    """<slug of the title>-<date>.<fmt>; the date is the workshop's, else its creation day."""
+def filename(workshop: WorkshopSession, fmt: str, language: str) -> str:
+    """<slug of the title>-<date>-<language>.<fmt>, without the language for CSV and JSON;
+    the date is the workshop's, else its creation day."""
     day = workshop.date or utc(workshop.created_at).date().isoformat()
-    return f"{slug(workshop.title) or 'session'}-{day}.{fmt}"
+    stem = f"{slug(workshop.title) or 'session'}-{day}"
+    if fmt in WORDED_FORMATS:
+        stem += f"-{slug(language) or 'xx'}"
+    return f"{stem}.{fmt}"
+
+
+def comparison_filename(first: dict[str, str], second: dict[str, str], language: str) -> str:
+    """comparison-<slug>-<date>-<slug>-<date>-<language>.pdf for two sessions' titles and
+    dates, earlier first; a title both share is named once."""
+    parts = ["comparison"]
+    for session in (first, second):
+        name = slug(session["title"], 40) or "session"
+        if name not in parts:
+            parts.append(name)
+        parts.append(session["date"])
+    return "-".join(p for p in [*parts, slug(language) or "xx"] if p) + ".pdf"
 
 
 @dataclass
@@ -127,6 +148,11 @@ class Context:
 
     def __post_init__(self) -> None:
         self.language = choose_language(self.workshop, self.language)
+
+    @cached_property
+    def tr(self) -> Translator:
+        """The export's labels in its language."""
+        return Translator(self.language)
 
     def text(self, texts: dict[str, str] | str | None) -> str:
         """A catalogue text in the export's language (else the session's next language)."""

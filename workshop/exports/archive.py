@@ -13,19 +13,23 @@ log = logging.getLogger(__name__)
 
 
 def write(data_dir: str, session_id: str, secret_key: str) -> list[Path]:
-    """The JSON export and a PDF report per session language, in <data dir>/<session id>/."""
+    """The JSON export and a PDF report per session language, in <data dir>/<session id>/.
+
+    Runs as a background task, with no request or app context: each report takes its
+    language's translations from its Context, not from a locale around it.
+    """
     outputs: list[tuple[str, bytes]] = []
     with db.read() as session:
         workshop = session.get(WorkshopSession, session_id)
         if workshop is None:
             return []
-        outputs.append((filename(workshop, "json"),
-                        exporter("json")(Context(session, workshop, workshop.languages[0],
+        first = workshop.languages[0]
+        outputs.append((filename(workshop, "json", first),
+                        exporter("json")(Context(session, workshop, first,
                                                  secret_key)).content))
-        stem = filename(workshop, "pdf").removesuffix(".pdf")
         for language in workshop.languages:
             report = exporter("pdf")(Context(session, workshop, language, secret_key))
-            outputs.append((f"{stem}-{language}.pdf", report.content))
+            outputs.append((filename(workshop, "pdf", language), report.content))
     target = folder(data_dir, session_id)
     target.mkdir(parents=True, exist_ok=True)
     written = []

@@ -2,12 +2,11 @@
 
 from typing import Any
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
-
-from workshop import summary
+from workshop import summary, wording
 from workshop.exports import Context, Export
 from workshop.exports import report as r
+from workshop.i18n import Translator
+from workshop.results import SCALE
 
 MIMETYPE = "text/markdown; charset=utf-8"
 
@@ -26,9 +25,10 @@ def table(header: list[str], rows: list[list[Any]], right: set[int] = frozenset(
 
 
 class Writer:
-    def __init__(self, data: dict[str, Any], language: str):
+    def __init__(self, data: dict[str, Any], tr: Translator):
         self.data = data
-        self.language = language
+        self.tr = tr
+        self.language = tr.language
         self.groups = data["groups"]
         self.lines: list[str] = []
 
@@ -42,7 +42,7 @@ class Writer:
         out = []
         for g in self.groups:
             stats = item["groups"].get(g["id"], {})
-            out.append(r.too_few() if stats.get("suppressed") or not stats
+            out.append(wording.too_few(self.tr) if stats.get("suppressed") or not stats
                        else self.num(stats["mean"]))
         return out
 
@@ -51,29 +51,33 @@ class Writer:
         for g in self.groups:
             moved = item["groups"].get(g["id"], {})
             if moved.get("suppressed") or not moved:
-                out.append(r.too_few())
+                out.append(wording.too_few(self.tr))
             else:
                 out.append(f"{self.num(moved['before'], digits)} → "
                            f"{self.num(moved['after'], digits)}")
         return out
 
     def head(self) -> None:
+        _ = self.tr.gettext
         s = self.data["session"]
         self.add(f"# {s['title']}", "")
-        facts = [(_("Place"), s["place"]), (_("Date"), s["date"]),
+        facts = [(_("Place"), s["place"]),
+                 (_("Date"), wording.long_date(s["date"], self.language)),
                  (_("Catalogue"), s["catalogue_title"])]
         self.add("  \n".join(f"**{k}:** {v}" for k, v in facts if v), "")
-        self.add(f"*{_('Summary of the workshop results')}*", "")
+        self.add("*" + _("Summary of the workshop results") + "*", "")
 
     def participation(self) -> None:
+        _ = self.tr.gettext
         p = self.data["participation"]
-        self.add(f"## {_('Participation')}", "")
+        self.add("## " + _("Participation"), "")
         rows = [[g["name"], p["by_group"].get(g["id"], 0)] for g in self.groups]
-        rows.append([f"**{_('Total')}**", f"**{p['participants']}**"])
+        rows.append(["**" + _("Total") + "**", f"**{p['participants']}**"])
         self.add(*table([_("Group"), _("Participants")], rows, right={1}))
 
     def act_first(self) -> None:
-        self.add(f"## {_('Act first')}", "")
+        _ = self.tr.gettext
+        self.add("## " + _("Act first"), "")
         self.add(_("Principles that are done poorly and received many priority points: "
                    "where to start."), "")
         rows = [[p["field"], p["text"], self.num(p["done"]), p["points"]]
@@ -82,56 +86,58 @@ class Writer:
             self.add(*table([_("Action field"), _("Principle"), _("How well done"),
                              _("Points")], rows, right={2, 3}))
         else:
-            self.add(f"*{_('No principle is in this quadrant yet.')}*", "")
+            self.add("*" + _("No principle is in this quadrant yet.") + "*", "")
 
     def field(self, field: dict[str, Any]) -> None:
+        _ = self.tr.gettext
         self.add(f"## {field['title']}", "")
         if field["challenges"]:
-            self.add(f"### {_('Challenges, ranked')}", "")
-            self.add(_("How much does this challenge apply here? 1 = %(low)s, 5 = %(high)s.",
-                       low=r.scale_labels("challenges")[1],
-                       high=r.scale_labels("challenges")[5]), "")
-            header = ["#", _("Challenge"), _("Mean"), _("Votes"), _("Can't judge"),
+            self.add("### " + _("Challenges, ranked"), "")
+            self.add(f"{r.round_name(self.tr, 'rating', 'challenges')} "
+                     f"{wording.scale_ends(self.tr, 'challenges')}.", "")
+            header = ["#", _("Challenge"), _("Mean"), _("Votes"),
+                      r.capitalised(wording.cant_judge(self.tr)),
                       _("Distribution 1-5")] + [g["name"] for g in self.groups]
             rows = [[n, c["text"], self.num(c["mean"]), c["votes"], c["cant_judge"],
-                     " · ".join(str(c["distribution"][str(v)]) for v in r.SCALE),
+                     " · ".join(str(c["distribution"][str(v)]) for v in SCALE),
                      *self.group_means(c)]
                     for n, c in enumerate(field["challenges"], 1)]
             self.add(*table(header, rows, right={0, 2, 3, 4}))
         if field["principles"]:
-            self.add(f"### {_('Principles: priority matrix')}", "")
-            self.add(_("How well do we already do this? 1 = %(low)s, 5 = %(high)s. Points: "
-                       "where to act first.", low=r.scale_labels("principles")[1],
-                       high=r.scale_labels("principles")[5]), "")
+            self.add("### " + _("Principles: priority matrix"), "")
+            self.add(f"{r.round_name(self.tr, 'rating', 'principles')} "
+                     f"{wording.scale_ends(self.tr, 'principles')}. "
+                     + _("Points: where to act first."), "")
             header = [_("Principle"), _("How well done"), _("Votes"), _("Points"),
                       _("Gave points"), _("Quadrant")]
             rows = [[p["text"], self.num(p["done"]), p["done_votes"], p["points"], p["givers"],
-                     r.quadrant_name(p["quadrant"])]
+                     r.quadrant_name(self.tr, p["quadrant"])]
                     for p in r.principles_in_order(field["principles"])]
             self.add(*table(header, rows, right={1, 2, 3, 4}))
         if field["ideas"]:
-            self.add(f"### {_('Ideas')}", "")
+            self.add("### " + _("Ideas"), "")
             self.add(*table([_("Idea"), _("Upvotes")],
                             [[i["text"], i["upvotes"]] for i in field["ideas"]], right={1}))
         if field["act_first"] and field["practices"]:
-            self.add(f"### {_('Practice examples from the toolbox')}", "")
+            self.add("### " + _("Practice examples from the toolbox"), "")
             for x in field["practices"]:
                 place = f" ({x['place']})" if x["place"] else ""
                 self.add(f"- **{x['title']}**{place}: {' '.join(x['text'].split())}")
             self.add("")
 
     def consensus(self) -> None:
+        _ = self.tr.gettext
         targets = r.target_of(self.data)
         kind = {"challenges": _("Challenge"), "principles": _("Principle")}
-        self.add(f"## {_('Widest consensus')}", "")
+        self.add("## " + _("Widest consensus"), "")
         header = [_("Item"), _("Action field"), _("Type"), _("Consensus"), _("Mean")] + \
             [g["name"] for g in self.groups]
         rows = [[i["text"], i["field"], kind.get(targets.get(i["id"]), ""),
                  self.num(i["consensus"], 2), self.num(i["mean"]), *self.group_means(i)]
                 for i in self.data["consensus"]]
         self.add(*(table(header, rows, right={3, 4}) if rows
-                   else [f"*{_('No ratings yet.')}*", ""]))
-        self.add(f"## {_('Sharpest divergence')}", "")
+                   else ["*" + _("No ratings yet.") + "*", ""]))
+        self.add("## " + _("Sharpest divergence"), "")
         header = [_("Item"), _("Action field"), _("Type"), _("Gap")] + \
             [g["name"] for g in self.groups]
         rows = [[i["text"], i["field"], kind.get(targets.get(i["id"]), ""),
@@ -143,17 +149,19 @@ class Writer:
             ""]))
 
     def general_ideas(self) -> None:
+        _ = self.tr.gettext
         if self.data["ideas"]:
-            self.add(f"## {_('Further ideas')}", "")
+            self.add("## " + _("Further ideas"), "")
             self.add(*table([_("Idea"), _("Upvotes")],
                             [[i["text"], i["upvotes"]] for i in self.data["ideas"]],
                             right={1}))
 
     def shifts(self) -> None:
+        _ = self.tr.gettext
         if not self.data["shifts"]:
             return
         titles = {f["id"]: f["title"] for f in self.data["fields"]}
-        self.add(f"## {_('Shifts after a second vote')}", "")
+        self.add("## " + _("Shifts after a second vote"), "")
         for shift in self.data["shifts"]:
             digits = 1 if shift["kind"] == "rating" else 0
             self.add(f"### {titles.get(shift['field'], '')}: {shift['question']}", "")
@@ -165,12 +173,13 @@ class Writer:
             self.add(*table(header, rows, right={1, 2, 3}))
 
     def method(self) -> None:
-        self.add(f"## {_('Note on method')}", "")
-        for heading, text in r.method_notes(self.data["method"], self.language):
+        _ = self.tr.gettext
+        self.add("## " + _("Note on method"), "")
+        for heading, text in r.method_notes(self.tr, self.data["method"]):
             self.add(f"**{heading}.** {text}", "")
         source = self.data["session"]["source"]
         if source:
-            self.add(f"**{_('Source of the items')}.** {source}", "")
+            self.add("**" + _("Source of the items") + f".** {source}", "")
 
     def render(self) -> str:
         self.head()
@@ -186,11 +195,10 @@ class Writer:
         return "\n".join(self.lines).rstrip() + "\n"
 
 
-def render(data: dict[str, Any]) -> str:
-    return Writer(data, data["session"]["language"]).render()
+def render(data: dict[str, Any], tr: Translator) -> str:
+    return Writer(data, tr).render()
 
 
 def export(ctx: Context) -> Export:
-    with force_locale(ctx.language):
-        data = summary.build(ctx.session, ctx.workshop, ctx.language)
-        return Export(render(data).encode("utf-8"), MIMETYPE)
+    data = summary.build(ctx.session, ctx.workshop, ctx.language)
+    return Export(render(data, ctx.tr).encode("utf-8"), MIMETYPE)

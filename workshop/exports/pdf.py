@@ -5,14 +5,13 @@ needed. The bundled DejaVu Sans Condensed prints German, Turkish and Polish lett
 """
 
 import io
+from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
-from flask_babel import force_locale
-from flask_babel import gettext as _
 from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, Rect, String
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
@@ -23,6 +22,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
+    ActionFlowable,
     BaseDocTemplate,
     CondPageBreak,
     Frame,
@@ -36,9 +36,11 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from workshop import summary
+from workshop import summary, wording
 from workshop.exports import Context, Export
 from workshop.exports import report as r
+from workshop.i18n import Translator
+from workshop.results import SCALE
 
 MIMETYPE = "application/pdf"
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
@@ -47,6 +49,9 @@ FONT, BOLD, ITALIC = "Report", "Report-Bold", "Report-Italic"
 PAGE_W, PAGE_H = A4
 MARGIN_X, MARGIN_TOP, MARGIN_BOTTOM = 20 * mm, 24 * mm, 20 * mm
 WIDTH = PAGE_W - 2 * MARGIN_X
+FRAME_H = PAGE_H - MARGIN_TOP - MARGIN_BOTTOM
+CELL_PADDING = 3  # points, on each side of a table cell
+SHY = "\u00ad"  # a soft hyphen: where ReportLab may break a word, with a hyphen
 
 INK = colors.HexColor("#111827")
 MUTED = colors.HexColor("#4b5563")
@@ -79,8 +84,17 @@ def _base_style(name: str, **kw) -> ParagraphStyle:
     return ParagraphStyle(name, **{**base, **kw})
 
 
-# The report's language, for hyphenation; set by render() and render_comparison().
+# The report's language, for hyphenation: set while a report builds, from its Translator.
 _language: ContextVar[str] = ContextVar("report_language", default="en")
+
+
+@contextmanager
+def _hyphenating(language: str):
+    token = _language.set(language)
+    try:
+        yield
+    finally:
+        _language.reset(token)
 
 
 def hyphenation(language: str) -> str | None:
@@ -91,6 +105,30 @@ def hyphenation(language: str) -> str | None:
         return None
     wanted = {"de": "de_DE", "en": "en_GB"}.get(language, language)
     return pyphen.language_fallback(wanted.replace("-", "_"))
+
+
+@cache
+def _dictionary(language: str):
+    name = hyphenation(language)
+    if not name:
+        return None
+    import pyphen
+
+    return pyphen.Pyphen(lang=name)
+
+
+def fit_words(text: str, width: float, style: str) -> str:
+    """Soft hyphens at the dictionary's points in each word wider than `width`, and nowhere
+    else: a short header or label wraps between words only, and a word that cannot fit on
+    a line of its own breaks where the language allows ("umge-setzt", never "umgeset/zt")."""
+    st = styles()[style]
+    dictionary = _dictionary(_language.get())
+    words = []
+    for word in text.split(" "):
+        if dictionary and pdfmetrics.stringWidth(word, st.fontName, st.fontSize) > width:
+            word = dictionary.inserted(word, hyphen=SHY)
+        words.append(word)
+    return " ".join(words)
 
 
 def styles() -> dict[str, ParagraphStyle]:
@@ -113,21 +151,25 @@ def _styles(language: str) -> dict[str, ParagraphStyle]:
         "subtitle": _style("subtitle", fontSize=13, leading=17, textColor=MUTED, spaceAfter=4),
         "eyebrow": _style("eyebrow", fontName=BOLD, fontSize=9, leading=12, textColor=MUTED,
                           spaceAfter=6),
+        # Headings are kept with what follows them by keep_headings(), not keepWithNext:
+        # ReportLab's keepWithNext does not hold a heading to a table that splits.
         "h1": _style("h1", fontName=BOLD, fontSize=17, leading=21, textColor=ACCENT,
-                     spaceBefore=4, spaceAfter=8, keepWithNext=1),
-        "h2": _style("h2", fontName=BOLD, fontSize=12, leading=15, spaceBefore=10, spaceAfter=5,
-                     keepWithNext=1),
-        "h3": _style("h3", fontName=BOLD, fontSize=10, leading=13, spaceBefore=6, spaceAfter=3,
-                     keepWithNext=1),
+                     spaceBefore=4, spaceAfter=8),
+        "h2": _style("h2", fontName=BOLD, fontSize=12, leading=15, spaceBefore=10, spaceAfter=5),
+        "h3": _style("h3", fontName=BOLD, fontSize=10, leading=13, spaceBefore=6, spaceAfter=3),
         "cell": _style("cell", fontSize=8.5, leading=11),
         "cell_bold": _style("cell_bold", fontName=BOLD, fontSize=8.5, leading=11),
         "cell_num": _style("cell_num", fontSize=8.5, leading=11, alignment=TA_RIGHT),
         "cell_small": _style("cell_small", fontSize=7.5, leading=9.5, textColor=MUTED),
         "cell_few": _style("cell_few", fontSize=7, leading=9, textColor=MUTED,
                            alignment=TA_RIGHT),
-        "head": _style("head", fontName=BOLD, fontSize=7, leading=9, textColor=INK),
-        "head_num": _style("head_num", fontName=BOLD, fontSize=7, leading=9,
-                           alignment=TA_RIGHT),
+        # Header cells and short labels break only between words, or at the soft hyphens
+        # fit_words() puts into a word too wide for its column.
+        "head": _base_style("head", fontName=BOLD, fontSize=7, leading=9, textColor=INK,
+                            splitLongWords=0),
+        "head_num": _base_style("head_num", fontName=BOLD, fontSize=7, leading=9,
+                                alignment=TA_RIGHT, splitLongWords=0),
+        "label": _base_style("label", fontName=BOLD, fontSize=8.5, leading=11, splitLongWords=0),
         "practice": _style("practice", fontSize=8.5, leading=11.5, textColor=INK, spaceAfter=6),
     }
 
@@ -153,11 +195,11 @@ def distribution_bar(distribution: dict[str, int], mean: float | None,
     """The answers 1-5 as one stacked bar, the mean as a tick on a 1-5 track below it."""
     d = Drawing(width, height + 2.2 * mm)
     top = 2.2 * mm
-    total = sum(distribution.get(str(v), 0) for v in r.SCALE)
+    total = sum(distribution.get(str(v), 0) for v in SCALE)
     d.add(Rect(0, top, width, height, fillColor=colors.white, strokeColor=LINE,
                strokeWidth=0.4))
     x = 0.0
-    for n, value in enumerate(r.SCALE):
+    for n, value in enumerate(SCALE):
         count = distribution.get(str(value), 0)
         if total and count:
             w = width * count / total
@@ -172,17 +214,17 @@ def distribution_bar(distribution: dict[str, int], mean: float | None,
     return d
 
 
-def scale_legend(target: str) -> Drawing:
+def scale_legend(tr: Translator, target: str) -> Drawing:
     """Colour swatches with the scale's labels, under a table with distribution bars."""
-    labels = r.scale_labels(target)
+    labels = wording.scale_labels(tr, target)
     d = Drawing(WIDTH, 5 * mm)
     x = 0.0
-    for n, value in enumerate(r.SCALE):
+    for n, value in enumerate(SCALE):
         d.add(Rect(x, 1 * mm, 3 * mm, 3 * mm, fillColor=SCALE_COLOURS[n], strokeColor=None))
         text = f"{value} = {labels[value]}"
         d.add(String(x + 4 * mm, 1.5 * mm, text, fontName=FONT, fontSize=7, fillColor=MUTED))
         x += 4 * mm + pdfmetrics.stringWidth(text, FONT, 7) + 5 * mm
-    marker = "\u25b2 " + _("mean")
+    marker = "\u25b2 " + tr.gettext("mean")
     d.add(String(x, 1.5 * mm, marker, fontName=FONT, fontSize=7, fillColor=MUTED))
     return d
 
@@ -217,8 +259,9 @@ def _fit(text: str, width: float, size: float, font: str = FONT) -> str:
     return text.rstrip() + "…"
 
 
-def matrix_chart(layout: dict[str, Any], language: str) -> Drawing:
+def matrix_chart(layout: dict[str, Any], tr: Translator) -> Drawing:
     """The priority matrix: how well done (across, 1-5) against priority points (up)."""
+    _, language = tr.gettext, tr.language
     width, height = WIDTH, 92 * mm
     left, bottom, right, top = 16 * mm, 13 * mm, 4 * mm, 4 * mm
     pw, ph = width - left - right, height - bottom - top
@@ -247,7 +290,7 @@ def matrix_chart(layout: dict[str, Any], language: str) -> Drawing:
         right_side = name in ("keep_strong", "fine")
         if y1 - y0 >= 9 * mm:
             d.add(String(x0 + w - 2 * mm if right_side else x0 + 2 * mm, label_y,
-                         r.quadrant_name(name), fontName=BOLD,
+                         r.quadrant_name(tr, name), fontName=BOLD,
                          fontSize=9 if name == "act_first" else 8, fillColor=ink,
                          textAnchor="end" if right_side else "start"))
     d.add(Rect(left, bottom, pw, ph, fillColor=None, strokeColor=MUTED, strokeWidth=0.6))
@@ -259,7 +302,7 @@ def matrix_chart(layout: dict[str, Any], language: str) -> Drawing:
         d.add(String(mid_x + (left + pw - mid_x) / 2, mid_y + 1 * mm,
                      _("even share: %(points)s points", points=r.num(threshold, 1, language)),
                      fontName=FONT, fontSize=6.5, fillColor=MUTED, textAnchor="middle"))
-    for value in r.SCALE:
+    for value in SCALE:
         d.add(Line(X(value), bottom, X(value), bottom - 1.2 * mm, strokeColor=MUTED,
                    strokeWidth=0.6))
         d.add(String(X(value), bottom - 4 * mm, str(value), fontName=FONT, fontSize=7.5,
@@ -269,10 +312,9 @@ def matrix_chart(layout: dict[str, Any], language: str) -> Drawing:
                    strokeWidth=0.6))
         d.add(String(left - 2 * mm, Y(tick) - 2.5, str(tick), fontName=FONT, fontSize=7.5,
                      fillColor=MUTED, textAnchor="end"))
-    labels = r.scale_labels("principles")
     d.add(String(left + pw / 2, 1.5 * mm,
-                 _("How well do we already do this? (1 = %(low)s, 5 = %(high)s)",
-                   low=labels[1], high=labels[5]),
+                 f"{r.round_name(tr, 'rating', 'principles')} "
+                 f"({wording.scale_ends(tr, 'principles')})",
                  fontName=FONT, fontSize=8, fillColor=INK, textAnchor="middle"))
     axis = Group(String(0, 0, _("Priority points"), fontName=FONT, fontSize=8, fillColor=INK,
                         textAnchor="middle"))
@@ -335,18 +377,26 @@ class _NumberedCanvas(Canvas):
 
 
 class Document:
-    """A4 report: a title page without header, then pages with header and numbered footer."""
+    """A4 report: a title page without header, then pages with header and numbered footer.
 
-    def __init__(self, title: str, header: str, footer: str, language: str):
+    Its properties are what a list of files shows: the title, what the document is with its
+    place and date (`subject`), the same as `keywords`, the language and the creation time.
+    """
+
+    def __init__(self, title: str, header: str, footer: str, tr: Translator, *,
+                 subject: str = "", keywords: tuple[str, ...] = ()):
         register_fonts()
         self.title, self.header, self.footer_text = title, header, footer
-        self.language = language
+        self.tr = tr
         self.buffer = io.BytesIO()
         self.doc = BaseDocTemplate(
             self.buffer, pagesize=A4, leftMargin=MARGIN_X, rightMargin=MARGIN_X,
-            topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM, title=title, author=header,
-            subject=header, creator="workshop", lang=language, initialFontName=FONT,
-            invariant=True)
+            topMargin=MARGIN_TOP, bottomMargin=MARGIN_BOTTOM, title=title,
+            subject=subject or header, keywords=", ".join(dict.fromkeys(k for k in keywords if k)),
+            # Nobody on the server wrote the report: the organisers did, and the server does
+            # not know their names. An empty author lets their own tools fill it in, where
+            # the place or the toolbox would claim an authorship that is not theirs.
+            author="", creator="Workshop server", lang=tr.language, initialFontName=FONT)
         frame = Frame(MARGIN_X, MARGIN_BOTTOM, WIDTH, PAGE_H - MARGIN_TOP - MARGIN_BOTTOM,
                       id="body", leftPadding=0, rightPadding=0, topPadding=0, bottomPadding=0)
         self.doc.addPageTemplates([PageTemplate("title", [frame]),
@@ -374,8 +424,8 @@ class Document:
         canvas.line(MARGIN_X, y + 4 * mm, PAGE_W - MARGIN_X, y + 4 * mm)
         canvas.drawString(MARGIN_X, y, _fit(self.footer_text, WIDTH * 0.7, 8))
         canvas.drawRightString(PAGE_W - MARGIN_X, y,
-                               _("Page %(page)d of %(pages)d", page=canvas.getPageNumber(),
-                                 pages=count))
+                               self.tr.gettext("Page %(page)d of %(pages)d",
+                                               page=canvas.getPageNumber(), pages=count))
         canvas.restoreState()
 
     def build(self, story: list) -> bytes:
@@ -384,18 +434,107 @@ class Document:
         def maker(*args, **kwargs):
             return _NumberedCanvas(*args, footer=footer, **kwargs)
 
-        self.doc.build(story, canvasmaker=maker)
+        self.doc.build(keep_headings(story), canvasmaker=maker)
         return self.buffer.getvalue()
 
 
-def table(rows: list[list[Any]], widths: list[float], numeric: set[int] = frozenset(),
-          header_rows: int = 1, highlight: dict[int, Any] | None = None) -> Table:
+# --- Headings kept with what follows ---------------------------------------------------------
+
+HEADINGS = frozenset({"h1", "h2", "h3"})
+LEAD_INS = frozenset({"body", "muted"})  # a short text between a heading and its content
+FIRST_ROWS = 2  # a heading keeps its table's header and this many rows with it
+FIRST_LINES = 3  # ... or this many lines of a text
+
+
+def is_heading(flowable) -> bool:
+    return isinstance(flowable, Paragraph) and flowable.style.name in HEADINGS
+
+
+def _height(flowable) -> float:
+    if isinstance(flowable, KeepTogether):  # measuring it whole needs a canvas
+        return sum(_height(part) for part in flowable._content)
+    _w, h = flowable.wrap(WIDTH, FRAME_H)
+    return flowable.getSpaceBefore() + h + flowable.getSpaceAfter()
+
+
+def _first_part(flowable) -> float:
+    """How much of a heading's content must share its page: a table's header and first rows,
+    a text's first lines, anything else (a chart, a kept-together group) whole."""
+    if isinstance(flowable, Table):
+        flowable.wrap(WIDTH, FRAME_H)
+        return sum(flowable._rowHeights[:flowable.repeatRows + FIRST_ROWS])
+    if isinstance(flowable, Paragraph):
+        return min(_height(flowable),
+                   flowable.getSpaceBefore() + flowable.style.leading * FIRST_LINES)
+    return _height(flowable)
+
+
+def _room_for(story: list, start: int) -> float:
+    """The height a heading at story[start] needs at a page's foot: itself, the headings and
+    lead-ins right after it, and the first part of its content."""
+    needed = 0.0
+    for flowable in story[start:]:
+        if isinstance(flowable, PageBreak):
+            break
+        if isinstance(flowable, CondPageBreak | ActionFlowable):
+            continue
+        if isinstance(flowable, Spacer):
+            needed += flowable.height
+        elif is_heading(flowable) or (isinstance(flowable, Paragraph)
+                                      and flowable.style.name in LEAD_INS):
+            needed += _height(flowable)
+        else:
+            needed += _first_part(flowable)
+            break
+    return needed
+
+
+def keep_headings(story: list) -> list:
+    """The story with a conditional page break before every heading, so that no heading is
+    left at a page's foot without the first lines of what it heads."""
+    out = []
+    for n, flowable in enumerate(story):
+        if is_heading(flowable):
+            # Never more than half a page: with that much room left the heading and the start
+            # of its content fit, and a taller demand would only leave pages half empty.
+            out.append(CondPageBreak(min(_room_for(story, n), FRAME_H / 2)))
+        out.append(flowable)
+    return out
+
+
+# --- Tables -----------------------------------------------------------------------------------
+
+class Head(NamedTuple):
+    """A header cell; table() sets its text once it knows the column's width."""
+    text: str
+    numeric: bool = False
+
+
+def head(text: str, numeric: bool = False) -> Head:
+    return Head(text, numeric)
+
+
+def _header_cell(cell: Head, width: float) -> Paragraph:
+    style = "head_num" if cell.numeric else "head"
+    return P(fit_words(cell.text, width - 2 * CELL_PADDING, style), style)
+
+
+def label_cell(text: str, width: float, markup: str = "{}") -> Paragraph:
+    """A short bold label (a quadrant's name) that wraps between its words only."""
+    fitted = escape(fit_words(text, width - 2 * CELL_PADDING, "label"))
+    return P(Markup(markup.format(fitted)), "label")
+
+
+def table(rows: list[list[Any]], widths: list[float], header_rows: int = 1,
+          highlight: dict[int, Any] | None = None) -> Table:
     """A report table: bold header repeated on each page, light zebra rows, wrapped cells."""
+    rows = [[_header_cell(cell, widths[i]) if isinstance(cell, Head) else cell
+             for i, cell in enumerate(row)] for row in rows]
     t = Table(rows, colWidths=widths, repeatRows=header_rows, hAlign="LEFT")
     commands = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
         ("BACKGROUND", (0, 0), (-1, header_rows - 1), ACCENT_LIGHT),
@@ -412,16 +551,13 @@ def table(rows: list[list[Any]], widths: list[float], numeric: set[int] = frozen
     return t
 
 
-def head(text: str, numeric: bool = False) -> Paragraph:
-    return P(text, "head_num" if numeric else "head")
-
-
 # --- The summary ----------------------------------------------------------------------------
 
 class SummaryReport:
-    def __init__(self, data: dict[str, Any]):
+    def __init__(self, data: dict[str, Any], tr: Translator):
         self.data = data
-        self.language = data["session"]["language"]
+        self.tr = tr
+        self.language = tr.language
         self.groups = data["groups"]
         self.story: list = []
 
@@ -436,8 +572,9 @@ class SummaryReport:
     def group_columns(self) -> bool:
         return len(self.groups) <= 4
 
-    # Narrow enough to leave the item text room, wide enough that pyphen hyphenates the
-    # usual group names ("Zivilgesell-schaft", "Migrant or-ganisations") instead of cutting.
+    # Narrow enough to leave the item text room; a group name too long for it is hyphenated
+    # where the dictionary allows ("Zivilgesell-schaft"). The other columns are as wide as
+    # their longest header word in German and English ("umgesetzt", "Veränderung").
     group_w = 18 * mm
 
     def group_cells(self, item: dict[str, Any], figure: str = "mean",
@@ -446,7 +583,7 @@ class SummaryReport:
         for g in self.groups:
             stats = item["groups"].get(g["id"], {})
             if stats.get("suppressed") or not stats:
-                cells.append(P(r.too_few(), "cell_few"))
+                cells.append(P(wording.too_few(self.tr), "cell_few"))
             else:
                 cells.append(P(self.num(stats[figure], digits), "cell_num"))
         return cells
@@ -455,7 +592,7 @@ class SummaryReport:
         parts = []
         for g in self.groups:
             stats = item["groups"].get(g["id"], {})
-            shown = r.too_few() if stats.get("suppressed") or not stats \
+            shown = wording.too_few(self.tr) if stats.get("suppressed") or not stats \
                 else self.num(stats["mean"])
             parts.append(f"{g['name']}: {shown}")
         return P(" · ".join(parts), "cell_small")
@@ -469,11 +606,13 @@ class SummaryReport:
         return [available / len(self.groups)] * len(self.groups) if self.group_columns else []
 
     def title_page(self) -> None:
+        _ = self.tr.gettext
         s = self.data["session"]
         p = self.data["participation"]
         self.add(Spacer(1, 30 * mm), P(_("Summary of the workshop results").upper(), "eyebrow"),
                  P(s["title"], "title"))
-        facts = " · ".join(x for x in (s["place"], r.long_date(s["date"], self.language)) if x)
+        facts = " · ".join(x for x in (s["place"], wording.long_date(s["date"], self.language))
+                           if x)
         if facts:
             self.add(P(facts, "subtitle"))
         self.add(P(s["catalogue_title"], "muted"), Spacer(1, 16 * mm))
@@ -493,12 +632,13 @@ class SummaryReport:
                          "voting rounds.", low=low, high=high, rounds=len(voted)), "muted"))
         self.add(Spacer(1, 20 * mm), P(_(
             "Figures for a group are shown only where at least %(min)d people of that group "
-            "answered; elsewhere the report says \u201ctoo few to show\u201d. The note on "
-            "method at the end explains every figure.",
-            min=self.data["method"]["min_group_voters"]), "muted"))
+            "answered; elsewhere the report says \u201c%(too_few)s\u201d. The note on method "
+            "at the end explains every figure.", min=self.data["method"]["min_group_voters"],
+            too_few=wording.too_few(self.tr)), "muted"))
         self.add(NextPageTemplate("body"), PageBreak())
 
     def act_first(self) -> None:
+        _ = self.tr.gettext
         self.add(P(_("Act first"), "h1"))
         self.add(P(_("Principles that are done poorly and received many priority points: "
                      "where to start."), "body"))
@@ -516,11 +656,11 @@ class SummaryReport:
                               17 * mm]))
 
     def challenges(self, field: dict[str, Any]) -> None:
-        labels = r.scale_labels("challenges")
-        self.add(P(_("Challenges, ranked"), "h2"), P(_(
-            "How much does this challenge apply here? 1 = %(low)s, 5 = %(high)s.",
-            low=labels[1], high=labels[5]), "muted"), Spacer(1, 2 * mm))
-        fixed = [6 * mm, 13 * mm, 14 * mm, 26 * mm]
+        _ = self.tr.gettext
+        self.add(P(_("Challenges, ranked"), "h2"),
+                 P(f"{r.round_name(self.tr, 'rating', 'challenges')} "
+                   f"{wording.scale_ends(self.tr, 'challenges')}.", "muted"), Spacer(1, 2 * mm))
+        fixed = [6 * mm, 16 * mm, 14 * mm, 26 * mm]
         groups_w = self.group_w * len(self.groups) if self.group_columns else 0
         text_w = WIDTH - sum(fixed) - groups_w
         header = [head("#"), head(_("Challenge")), head(_("Mean"), True), head(_("Votes"), True),
@@ -534,57 +674,60 @@ class SummaryReport:
                          distribution_bar(c["distribution"], c["mean"]),
                          *(self.group_cells(c) if self.group_columns else [])])
         widths = [fixed[0], text_w, fixed[1], fixed[2], fixed[3], *self.group_widths(groups_w)]
-        self.add(table(rows, widths), Spacer(1, 1 * mm), scale_legend("challenges"))
+        self.add(table(rows, widths), Spacer(1, 1 * mm), scale_legend(self.tr, "challenges"))
         if any(c["cant_judge"] for c in field["challenges"]):
-            self.add(P(_("(+n): answers \u201ccan't judge\u201d, not counted in the mean."),
-                       "muted"))
+            self.add(P(_("(+n): answers \u201c%(cant_judge)s\u201d, not counted in the mean.",
+                         cant_judge=wording.cant_judge(self.tr)), "muted"))
 
     def principles(self, field: dict[str, Any]) -> None:
+        _ = self.tr.gettext
         layout = r.matrix_layout(field["principles"])
         ordered, numbers = layout["ordered"], layout["numbers"]
-        self.add(CondPageBreak(110 * mm), P(_("Principles: priority matrix"), "h2"), P(_(
+        self.add(P(_("Principles: priority matrix"), "h2"), P(_(
             "How well we already do it (across) against the priority points it received (up). "
             "Numbers refer to the table below."), "muted"), Spacer(1, 2 * mm))
         if layout["drawn"]:
-            self.add(matrix_chart(layout, self.language), Spacer(1, 3 * mm))
+            self.add(matrix_chart(layout, self.tr), Spacer(1, 3 * mm))
         header = [head("#"), head(_("Principle")), head(_("Quadrant")),
                   head(_("How well done"), True), head(_("Votes"), True),
                   head(_("Points"), True), head(_("Gave points"), True)]
         rows = [header]
         highlight = {}
+        fixed = [7 * mm, 24 * mm, 16 * mm, 14 * mm, 12 * mm, 12 * mm]
         for p in ordered:
             ink = QUADRANT_COLOURS.get(p["quadrant"], (MUTED, None))[0]
-            quadrant = Markup(f'<font color="{ink.hexval()}"><b>'
-                              f'{escape(r.quadrant_name(p["quadrant"]))}</b></font>')
+            quadrant = label_cell(r.quadrant_name(self.tr, p["quadrant"]), fixed[1],
+                                  f'<font color="{ink.hexval()}">{{}}</font>')
             text = [P(p["text"], "cell")]
             if p["group"]:
                 text.insert(0, P(p["group"], "cell_small"))
-            rows.append([P(str(numbers[p["id"]]), "cell_num"), text, P(quadrant, "cell"),
+            rows.append([P(str(numbers[p["id"]]), "cell_num"), text, quadrant,
                          P(self.num(p["done"]), "cell_num"), P(str(p["done_votes"]), "cell_num"),
                          P(str(p["points"]), "cell_num"), P(str(p["givers"]), "cell_num")])
             if p["quadrant"] == "act_first":
                 highlight[len(rows) - 1] = QUADRANT_COLOURS["act_first"][1]
-        fixed = [7 * mm, 22 * mm, 14 * mm, 11 * mm, 11 * mm, 13 * mm]
         self.add(table(rows, [fixed[0], WIDTH - sum(fixed), *fixed[1:]], highlight=highlight))
 
     def ideas(self, ideas: list[dict[str, Any]], heading: str) -> None:
+        _ = self.tr.gettext
         self.add(P(heading, "h2"))
         rows = [[head(_("Idea")), head(_("Upvotes"), True)]]
         rows += [[P(i["text"], "cell"), P(str(i["upvotes"]), "cell_num")] for i in ideas]
-        self.add(table(rows, [WIDTH - 18 * mm, 18 * mm]))
+        self.add(table(rows, [WIDTH - 21 * mm, 21 * mm]))
 
     def practices(self, field: dict[str, Any]) -> None:
-        self.add(CondPageBreak(50 * mm), P(_("Practice examples from the toolbox"), "h2"), P(_(
+        _ = self.tr.gettext
+        self.add(P(_("Practice examples from the toolbox"), "h2"), P(_(
             "This field has principles to act on first; these examples from other places "
             "show how it can be done."), "muted"), Spacer(1, 1 * mm))
         for x in field["practices"]:
             title = escape(x["title"]) + (f' <font color="{MUTED.hexval()}">· '
                                           f'{escape(x["place"])}</font>' if x["place"] else "")
-            paragraphs = [P(Markup(f"<b>{title}</b>"), "h3")]
-            paragraphs += [P(part, "practice") for part in x["text"].split("\n\n") if part]
-            self.add(KeepTogether(paragraphs[:2]), *paragraphs[2:])
+            self.add(P(Markup(f"<b>{title}</b>"), "h3"))
+            self.add(*(P(part, "practice") for part in x["text"].split("\n\n") if part))
 
     def field(self, field: dict[str, Any]) -> None:
+        _ = self.tr.gettext
         self.add(PageBreak(), P(field["title"], "h1"))
         if field["challenges"]:
             self.challenges(field)
@@ -596,6 +739,7 @@ class SummaryReport:
             self.practices(field)
 
     def agreement(self) -> None:
+        _ = self.tr.gettext
         targets = r.target_of(self.data)
         kind = {"challenges": _("Challenge"), "principles": _("Principle")}
 
@@ -607,7 +751,7 @@ class SummaryReport:
         self.add(P(_("Widest consensus"), "h2"), P(_(
             "Items on which every group agreed most (a rating of 4 or 5), from 0 to 1."),
             "muted"), Spacer(1, 1 * mm))
-        fixed = [15 * mm, 11 * mm]
+        fixed = [16 * mm, 16 * mm]
         header = [head(_("Item")), head(_("Consensus"), True),
                   head(_("Mean"), True)] + \
             [head(g["name"], True) for g in self.groups if self.group_columns]
@@ -641,6 +785,7 @@ class SummaryReport:
                        "muted"))
 
     def shifts(self) -> None:
+        _ = self.tr.gettext
         if not self.data["shifts"]:
             return
         titles = {f["id"]: f["title"] for f in self.data["fields"]}
@@ -655,7 +800,7 @@ class SummaryReport:
                       [i["before"] or 0 for i in shift["items"]] + [1])
             low, high = (1, 5) if rating else (0, top)
             groups_w = self.group_w * len(self.groups) if self.group_columns else 0
-            fixed = [11 * mm, 11 * mm, 12 * mm, 22 * mm]
+            fixed = [13 * mm, 13 * mm, 19 * mm, 22 * mm]
             header = [head(_("Item")), head(_("Before"), True), head(_("After"), True),
                       head(_("Change"), True), head("")] + \
                 [head(g["name"], True) for g in self.groups if self.group_columns]
@@ -664,8 +809,8 @@ class SummaryReport:
                 cells = []
                 for g in self.groups if self.group_columns else []:
                     moved = i["groups"].get(g["id"], {})
-                    cells.append(P(r.too_few(), "cell_few") if moved.get("suppressed")
-                                 or not moved else
+                    cells.append(P(wording.too_few(self.tr), "cell_few")
+                                 if moved.get("suppressed") or not moved else
                                  P(f"{self.num(moved['before'], digits)} → "
                                    f"{self.num(moved['after'], digits)}", "cell_num"))
                 rows.append([P(i["text"], "cell"), P(self.num(i["before"], digits), "cell_num"),
@@ -676,14 +821,20 @@ class SummaryReport:
             self.add(table(rows, widths))
 
     def method(self) -> None:
+        _ = self.tr.gettext
         self.add(PageBreak(), P(_("Note on method"), "h1"))
-        for heading, text in r.method_notes(self.data["method"], self.language):
+        for heading, text in r.method_notes(self.tr, self.data["method"]):
             self.add(KeepTogether([P(heading, "h3"), P(text, "body")]))
         source = self.data.get("session", {}).get("source")
         if source:
             self.add(P(_("Source of the items"), "h3"), P(source, "body"))
 
     def build(self) -> bytes:
+        with _hyphenating(self.language):
+            return self._build()
+
+    def _build(self) -> bytes:
+        _ = self.tr.gettext
         self.title_page()
         self.act_first()
         for field in self.data["fields"]:
@@ -695,46 +846,38 @@ class SummaryReport:
         self.shifts()
         self.method()
         s = self.data["session"]
-        doc = Document(s["title"], _("Summary of the workshop results"),
-                       " · ".join(x for x in (s["title"], s["place"],
-                                              r.long_date(s["date"], self.language)) if x),
-                       self.language)
+        what = _("Summary of the workshop results")
+        day = wording.long_date(s["date"], self.language)
+        doc = Document(s["title"], what,
+                       " · ".join(x for x in (s["title"], s["place"], day) if x), self.tr,
+                       subject=" · ".join(x for x in (what, s["place"], day) if x),
+                       keywords=(s["place"], s["date"], s["catalogue_title"]))
         return doc.build(self.story)
 
 
-def render(data: dict[str, Any]) -> bytes:
-    token = _language.set(data["session"]["language"])
-    try:
-        return SummaryReport(data).build()
-    finally:
-        _language.reset(token)
+def render(data: dict[str, Any], tr: Translator) -> bytes:
+    return SummaryReport(data, tr).build()
 
 
 def export(ctx: Context) -> Export:
-    with force_locale(ctx.language):
-        data = summary.build(ctx.session, ctx.workshop, ctx.language)
-        return Export(render(data), MIMETYPE)
+    data = summary.build(ctx.session, ctx.workshop, ctx.language)
+    return Export(render(data, ctx.tr), MIMETYPE)
 
 
 # --- The comparison of two sessions ---------------------------------------------------------
 
 class CompareReport(SummaryReport):
-    def __init__(self, data: dict[str, Any], language: str):
-        self.data = data
-        self.language = language
-        self.groups = data["groups"]
-        self.story = []
-
     def title_page(self) -> None:
+        _ = self.tr.gettext
         first, second = self.data["first"], self.data["second"]
         self.add(Spacer(1, 30 * mm), P(_("Comparison of two workshops").upper(), "eyebrow"),
                  P(f"{first['title']} → {second['title']}", "title"), Spacer(1, 8 * mm))
         rows = [[head(""), head(_("Earlier")), head(_("Later"))]]
-        for label, key in ((_("Title"), "title"), (_("Place"), "place")):
-            rows.append([P(label, "cell_bold"), P(first[key], "cell"), P(second[key], "cell")])
+        for name, key in ((_("Title"), "title"), (_("Place"), "place")):
+            rows.append([P(name, "cell_bold"), P(first[key], "cell"), P(second[key], "cell")])
         rows.append([P(_("Date"), "cell_bold"),
-                     P(r.long_date(first["date"], self.language), "cell"),
-                     P(r.long_date(second["date"], self.language), "cell")])
+                     P(wording.long_date(first["date"], self.language), "cell"),
+                     P(wording.long_date(second["date"], self.language), "cell")])
         rows.append([P(_("Participants"), "cell_bold"),
                      P(str(first["participation"]["participants"]), "cell"),
                      P(str(second["participation"]["participants"]), "cell")])
@@ -752,14 +895,13 @@ class CompareReport(SummaryReport):
         self.add(NextPageTemplate("body"), PageBreak())
 
     def items(self) -> None:
+        _ = self.tr.gettext
         by_field: dict[str, list] = {}
         for row in self.data["items"]:
             by_field.setdefault(row["field"], []).append(row)
         if not by_field:
             self.add(P(_("The two workshops have no rated item in common."), "body"))
-        for n, (field, rows) in enumerate(by_field.items()):
-            if n:
-                self.add(CondPageBreak(60 * mm))
+        for field, rows in by_field.items():
             self.add(P(field, "h1"))
             figures: dict[tuple, list] = {}
             for row in rows:
@@ -767,12 +909,12 @@ class CompareReport(SummaryReport):
             for (kind, target), items in figures.items():
                 rating = kind == "rating"
                 digits = 1 if rating else 0
-                self.add(P(r.figure_name(kind, target), "h2"))
+                self.add(P(r.figure_name(self.tr, kind, target), "h2"))
                 top = max([i["after"] or 0 for i in items] + [i["before"] or 0 for i in items]
                           + [1])
                 low, high = (1, 5) if rating else (0, top)
                 groups_w = self.group_w * len(self.groups) if self.group_columns else 0
-                fixed = [11 * mm, 11 * mm, 12 * mm, 22 * mm]
+                fixed = [13 * mm, 13 * mm, 19 * mm, 22 * mm]
                 header = [head(_("Item")), head(_("Earlier"), True), head(_("Later"), True),
                           head(_("Change"), True), head("")] + \
                     [head(g["name"], True) for g in self.groups if self.group_columns]
@@ -781,8 +923,8 @@ class CompareReport(SummaryReport):
                     cells = []
                     for g in self.groups if self.group_columns else []:
                         moved = i["groups"].get(g["id"], {})
-                        cells.append(P(r.too_few(), "cell_few") if moved.get("suppressed")
-                                     or not moved else
+                        cells.append(P(wording.too_few(self.tr), "cell_few")
+                                     if moved.get("suppressed") or not moved else
                                      P(r.signed(moved["change"], digits, self.language),
                                        "cell_num"))
                     table_rows.append([
@@ -796,20 +938,21 @@ class CompareReport(SummaryReport):
                     self.add(P(_("Group columns: the change from the earlier to the later "
                                  "workshop."), "muted"))
 
-    def build(self) -> bytes:
+    def _build(self) -> bytes:
         self.title_page()
         self.items()
         self.method()
         first, second = self.data["first"], self.data["second"]
         title = f"{first['title']} → {second['title']}"
-        doc = Document(title, _("Comparison of two workshops"), title, self.language)
+        what = self.tr.gettext("Comparison of two workshops")
+        days = [wording.long_date(w["date"], self.language) for w in (first, second)]
+        places = list(dict.fromkeys(w["place"] for w in (first, second) if w["place"]))
+        doc = Document(title, what, title, self.tr,
+                       subject=" · ".join([what, *places, " → ".join(d for d in days if d)]),
+                       keywords=(*places, first["date"], second["date"]))
         return doc.build(self.story)
 
 
-def render_comparison(data: dict[str, Any], language: str) -> bytes:
+def render_comparison(data: dict[str, Any], tr: Translator) -> bytes:
     """`data` is summary.compare() with "participation" added to "first" and "second"."""
-    token = _language.set(language)
-    try:
-        return CompareReport(data, language).build()
-    finally:
-        _language.reset(token)
+    return CompareReport(data, tr).build()

@@ -1,21 +1,19 @@
-"""Wording and figures shared by the report formats (PDF, Markdown) and the summary page.
+"""Wording and figures shared by the report formats (PDF, Markdown) and the summary page."""
 
-Everything here is called while the report's language is the active locale
-(`flask_babel.force_locale`), so labels, numbers and the method note speak one language.
-"""
+# Every text comes from the Translator the caller passes (never from a request's locale), so a
+# report written by a background task speaks the language it was asked for. Texts that every
+# page and file share (scale labels, "too few to show", dates, ...) are in workshop.wording.
 
 import math
-from datetime import date
 from typing import Any
 
-from babel.dates import format_date
 from babel.numbers import format_decimal
-from flask_babel import gettext as _
 
+from workshop import wording
+from workshop.i18n import Translator
 from workshop.results import DONE_MIDPOINT, QUADRANTS
 
 FORMATS = ("pdf", "xlsx", "csv", "json", "md")  # the downloads the summary page offers
-SCALE = (1, 2, 3, 4, 5)
 
 
 def num(value: float | None, digits: int = 1, language: str = "en") -> str:
@@ -29,17 +27,6 @@ def num(value: float | None, digits: int = 1, language: str = "en") -> str:
         return f"{value:.{digits}f}"
 
 
-def long_date(value: str, language: str) -> str:
-    """"14. März 2026" / "14 March 2026"; the text as it is when it is no ISO date."""
-    if not value:
-        return ""
-    try:
-        locale = {"en": "en_GB"}.get(language, language.replace("-", "_"))
-        return format_date(date.fromisoformat(value), format="long", locale=locale)
-    except (ValueError, LookupError):
-        return value
-
-
 def signed(value: float | None, digits: int = 1, language: str = "en") -> str:
     """A change: "+0.5", "−1.0" (a real minus sign), "±0.0"."""
     if value is None:
@@ -50,11 +37,14 @@ def signed(value: float | None, digits: int = 1, language: str = "en") -> str:
     return ("+" if value > 0 else "−") + text
 
 
-def too_few() -> str:
-    return _("too few to show")
+def capitalised(text: str) -> str:
+    """"can't judge" as a column header: only the first letter raised, which is right in
+    every language (German nouns keep their capitals, nothing else is lowered)."""
+    return text[:1].upper() + text[1:]
 
 
-def quadrant_name(quadrant: str | None) -> str:
+def quadrant_name(tr: Translator, quadrant: str | None) -> str:
+    _ = tr.gettext
     return {
         "act_first": _("Act first"),
         "keep_strong": _("Keep strong"),
@@ -64,17 +54,9 @@ def quadrant_name(quadrant: str | None) -> str:
     }[quadrant]
 
 
-def scale_labels(target: str) -> dict[int, str]:
-    """The labels of the 1-5 scale as participants saw them."""
-    if target == "challenges":
-        return {1: _("does not apply at all"), 2: _("hardly applies"), 3: _("partly applies"),
-                4: _("largely applies"), 5: _("fully applies")}
-    return {1: _("not at all"), 2: _("poorly"), 3: _("partly"), 4: _("well"),
-            5: _("very well")}
-
-
-def figure_name(kind: str, target: str) -> str:
+def figure_name(tr: Translator, kind: str, target: str) -> str:
     """What a row of figures measures, for comparison and shift tables."""
+    _ = tr.gettext
     if kind == "dots":
         return _("Priority points")
     if target == "challenges":
@@ -82,7 +64,8 @@ def figure_name(kind: str, target: str) -> str:
     return _("Principles: how well we do it (mean, 1-5)")
 
 
-def round_name(kind: str, target: str) -> str:
+def round_name(tr: Translator, kind: str, target: str) -> str:
+    _ = tr.gettext
     if kind == "dots":
         return _("Where to act first (priority points)")
     if target == "challenges":
@@ -90,19 +73,20 @@ def round_name(kind: str, target: str) -> str:
     return _("How well do we already do this?")
 
 
-def method_notes(method: dict[str, Any], language: str) -> list[tuple[str, str]]:
+def method_notes(tr: Translator, method: dict[str, Any]) -> list[tuple[str, str]]:
     """The short note on method: (heading, paragraph) pairs."""
-    challenge_labels = scale_labels("challenges")
-    principle_labels = scale_labels("principles")
+    _, language = tr.gettext, tr.language
+    challenge_labels = wording.scale_labels(tr, "challenges")
+    principle_labels = wording.scale_labels(tr, "principles")
     agree = " " + _("or") + " "
     return [
         (_("Rating scales"), _(
             "Challenges were rated on how much they apply here, from 1 (%(c1)s) to 5 (%(c5)s); "
             "principles on how well they are already put into practice, from 1 (%(p1)s) to 5 "
-            "(%(p5)s). Anyone could answer \u201ccan't judge\u201d instead: such answers are "
-            "counted separately and left out of means and distributions.",
+            "(%(p5)s). Anyone could answer \u201c%(cant_judge)s\u201d instead: such answers "
+            "are counted separately and left out of means and distributions.",
             c1=challenge_labels[1], c5=challenge_labels[5], p1=principle_labels[1],
-            p5=principle_labels[5])),
+            p5=principle_labels[5], cant_judge=wording.cant_judge(tr))),
         (_("Priority points"), _(
             "In a priority round every participant distributed a small budget of points over "
             "the principles (a few per item at most): where should we act first? The report "
@@ -110,8 +94,9 @@ def method_notes(method: dict[str, Any], language: str) -> list[tuple[str, str]]
         (_("Priority matrix"), _(
             "Each principle is placed by how well it is done (mean rating, across) and by its "
             "priority points (up). A principle rated below %(mid)s that received at least an "
-            "even share of its action field's points is in the quadrant \u201cAct first\u201d; "
-            "these lead the report.", mid=num(DONE_MIDPOINT, 1, language))),
+            "even share of its action field's points is in the quadrant \u201c%(act_first)s"
+            "\u201d; these lead the report.", mid=num(DONE_MIDPOINT, 1, language),
+            act_first=quadrant_name(tr, "act_first"))),
         (_("Consensus"), _(
             "For each group, the share agreeing (a rating of %(agree)s) is taken with one "
             "imagined agreeing and one disagreeing voter added, (agreeing + 1) / (voters + 2); "
@@ -125,9 +110,9 @@ def method_notes(method: dict[str, Any], language: str) -> list[tuple[str, str]]
             threshold=num(method["divergence_threshold"], 1, language))),
         (_("Privacy"), _(
             "Participation is anonymous. A figure for a group is shown only when at least "
-            "%(min)d people of that group answered; otherwise it reads \u201ctoo few to "
-            "show\u201d, so that nobody's vote can be singled out.",
-            min=method["min_group_voters"])),
+            "%(min)d people of that group answered; otherwise it reads \u201c%(too_few)s"
+            "\u201d, so that nobody's vote can be singled out.",
+            min=method["min_group_voters"], too_few=wording.too_few(tr))),
         (_("Second votes"), _(
             "When a round was reopened after discussion, both votes are kept: the report shows "
             "the later vote and how each figure moved from the earlier one.")),

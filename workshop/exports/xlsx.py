@@ -11,84 +11,44 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
-from workshop.exports import VOTE_COLUMNS, Context, Export, utc
+from workshop import wording
+from workshop.exports import Context, Export, utc
+from workshop.exports.report import capitalised, method_notes
+from workshop.i18n import Translator
 from workshop.models import Round, utcnow
-from workshop.results import MIN_GROUP_VOTERS
+from workshop.results import MIN_GROUP_VOTERS, SCALE
 from workshop.state import ideas, round_results
+from workshop.summary import method
 
 MIMETYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_WIDTH = 60
 MIN_WIDTH = 6
 
-# Labels by language; a language without its own falls back to English.
-LABELS: dict[str, dict[str, str]] = {
-    "en": {
-        "about": "About", "votes_sheet": "Votes", "ideas_sheet": "Ideas",
-        "title": "Title", "place": "Place", "date": "Date", "catalogue": "Catalogue",
-        "languages": "Languages", "created": "Created (UTC)", "ended": "Ended (UTC)",
-        "exported": "Exported (UTC)", "groups": "Groups", "group": "Group", "name": "Name",
-        "participants": "Participants",
-        "rounds": "Rounds", "round": "Round", "kind": "Kind", "field": "Action field",
-        "target": "Target", "question": "Question", "state": "State", "revealed": "Revealed",
-        "attempts": "Attempts", "voters": "Voters (last attempt)", "sheet": "Sheet",
-        "ideas_count": "Ideas (last attempt)", "privacy": "Privacy", "method": "Method",
-        "attempt": "Attempt", "item": "Item", "text": "Text", "votes": "Votes",
-        "mean": "Mean", "median": "Median", "rated": "Rated {}", "cant_judge": "Can't judge",
-        "consensus": "Consensus", "divergence": "Divergence", "divergent": "Divergent",
-        "points": "Points", "givers": "Givers", "upvotes": "Upvotes", "hidden": "Hidden",
-        "too_few": "too few to show", "yes": "yes", "no": "no",
-        "rating": "Rating", "dots": "Dots", "ideas": "Ideas",
-        "privacy_text": (
-            "Participants are anonymous: no names, IP addresses or devices are stored. In the "
-            "Votes sheet a participant is a pseudonym (P-...) that is the same in every "
-            "export of this session and cannot be linked to a phone. A per-group figure from "
-            "fewer than {n} voters is never shown: it reads \"too few to show\". In the Votes "
-            "sheet the group is left blank for participants of a group with fewer than {n} "
-            "members; their votes still count in every total."),
-        "method_text": (
-            "Ratings: 1 to 5, \"can't judge\" is counted apart and not in the mean. "
-            "Consensus: per group the share agreeing (4 or 5) with a Laplace prior, "
-            "(agree + 1) / (voters + 2), combined as the geometric mean over the groups. "
-            "Divergence: the largest gap between two group means shown; divergent from 1.0. "
-            "Dots: the points given and how many gave any. Rounds are numbered by their "
-            "place in the agenda; a reopened round has one row per item and attempt."),
-    },
-    "de": {
-        "about": "Info", "votes_sheet": "Stimmen", "ideas_sheet": "Ideen",
-        "title": "Titel", "place": "Ort", "date": "Datum", "catalogue": "Katalog",
-        "languages": "Sprachen", "created": "Angelegt (UTC)", "ended": "Beendet (UTC)",
-        "exported": "Exportiert (UTC)", "groups": "Gruppen", "group": "Gruppe",
-        "name": "Name", "participants": "Teilnehmende",
-        "rounds": "Runden", "round": "Runde", "kind": "Art", "field": "Handlungsfeld",
-        "target": "Gegenstand", "question": "Frage", "state": "Status",
-        "revealed": "Aufgedeckt", "attempts": "Durchgänge",
-        "voters": "Abstimmende (letzter Durchgang)", "sheet": "Blatt",
-        "ideas_count": "Ideen (letzter Durchgang)", "privacy": "Datenschutz",
-        "method": "Methode", "attempt": "Durchgang", "item": "Punkt", "text": "Text",
-        "votes": "Stimmen", "mean": "Mittelwert", "median": "Median",
-        "rated": "Bewertet mit {}", "cant_judge": "Kann ich nicht beurteilen",
-        "consensus": "Konsens", "divergence": "Divergenz", "divergent": "Divergent",
-        "points": "Punkte", "givers": "Punktgebende", "upvotes": "Zustimmungen",
-        "hidden": "Ausgeblendet", "too_few": "zu wenige zum Anzeigen", "yes": "ja",
-        "no": "nein", "rating": "Bewertung", "dots": "Punkte", "ideas": "Ideen",
-        "privacy_text": (
-            "Die Teilnahme ist anonym: Es werden keine Namen, IP-Adressen oder Geräte "
-            "gespeichert. Im Blatt Stimmen steht für jede Person ein Pseudonym (P-...), das "
-            "in jedem Export dieser Sitzung gleich ist und sich keinem Telefon zuordnen "
-            "lässt. Eine Zahl für eine Gruppe mit weniger als {n} Abstimmenden wird nie "
-            "gezeigt: dort steht \"zu wenige zum Anzeigen\". Im Blatt Stimmen bleibt die "
-            "Gruppe leer, wenn die Gruppe weniger als {n} Mitglieder hat; die Stimmen zählen "
-            "trotzdem in allen Summen."),
-        "method_text": (
-            "Bewertungen: 1 bis 5; \"kann ich nicht beurteilen\" wird getrennt gezählt und "
-            "nicht gemittelt. Konsens: je Gruppe der Anteil der Zustimmung (4 oder 5) mit "
-            "Laplace-Prior, (Zustimmung + 1) / (Abstimmende + 2), als geometrisches Mittel "
-            "über die Gruppen. Divergenz: der größte Abstand zweier gezeigter "
-            "Gruppenmittelwerte; divergent ab 1,0. Punkte: die vergebenen Punkte und wie "
-            "viele Personen Punkte gaben. Runden sind nach ihrer Stelle in der Agenda "
-            "nummeriert; eine wieder geöffnete Runde hat eine Zeile je Punkt und Durchgang."),
-    },
-}
+
+
+def labels(tr: Translator) -> dict[str, str]:
+    """The workbook's labels in its language: the texts the summary and the PDF use."""
+    _ = tr.gettext
+    return {
+        "about": _("About"), "votes_sheet": _("Votes"), "ideas_sheet": _("Ideas"),
+        "title": _("Title"), "place": _("Place"), "date": _("Date"),
+        "catalogue": _("Catalogue"), "languages": _("Languages"),
+        "created": _("Created (UTC)"), "ended": _("Ended (UTC)"),
+        "exported": _("Exported (UTC)"), "participants": _("Participants"),
+        "groups": _("Stakeholder groups"), "group": _("Group"), "rounds": _("Agenda"),
+        "round": _("Round"), "question": _("Question"), "kind": _("Kind of round"),
+        "field": _("Action field"), "target": _("Items"), "state": _("State"),
+        "revealed": _("Results shown"), "attempts": _("Votes held"), "voters": _("Voters"),
+        "ideas_count": _("Ideas"), "sheet": _("Sheet"),
+        "method": _("Note on method"), "attempt": _("Vote"), "item": _("Item id"),
+        "text": _("Item"), "idea": _("Idea"), "votes": _("Votes"), "mean": _("Mean"),
+        "median": _("Median"), "cant_judge": capitalised(wording.cant_judge(tr)),
+        "consensus": _("Consensus"), "divergence": _("Gap"), "divergent": _("Divergent"),
+        "points": _("Points"), "givers": _("Gave points"), "upvotes": _("Upvotes"),
+        "hidden": _("Hidden"), "participant": _("Participant"), "value": _("Answer"),
+        "time": _("Time (UTC)"),
+    }
+
 
 # Metrics arrive rounded (2 digits, consensus 3); the formats show them so.
 NUMBER_FORMATS = {"mean": "0.00", "median": "0.0", "divergence": "0.00", "consensus": "0.000"}
@@ -170,23 +130,26 @@ def _sheet_name(text: str, taken: set[str]) -> str:
 
 
 def export(ctx: Context) -> Export:
-    labels = {**LABELS["en"], **LABELS.get(ctx.language, {})}
+    tr = ctx.tr
+    words = labels(tr)
     workshop = ctx.workshop
     group_names = {g.key: ctx.text(g.name) for g in workshop.groups}
     field_titles = {f["id"]: ctx.text(f["title"]) for f in workshop.catalogue["action_fields"]}
     taken: set[str] = set()
-    about_name = _sheet_name(labels["about"], taken)
+    about_name = _sheet_name(words["about"], taken)
     round_sheets: list[tuple[Round, Sheet]] = []
     for rnd in workshop.rounds:
         if rnd.state == "pending":
             continue  # never opened: nothing to show; the About sheet lists it
-        title = f"R{ctx.round_number(rnd)} {labels[rnd.kind]} {field_titles.get(rnd.field, '')}"
-        round_sheets.append((rnd, _round_sheet(ctx, rnd, _sheet_name(title, taken), labels,
+        title = (f"R{ctx.round_number(rnd)} {wording.kind_name(tr, rnd.kind)} "
+                 f"{field_titles.get(rnd.field, '')}")
+        round_sheets.append((rnd, _round_sheet(ctx, rnd, _sheet_name(title, taken), words,
                                                group_names)))
-    votes = _votes_sheet(ctx, _sheet_name(labels["votes_sheet"], taken))
-    all_ideas = _ideas_sheet(ctx, _sheet_name(labels["ideas_sheet"], taken), labels)
-    about = _about_sheet(ctx, about_name, labels, group_names, field_titles,
-                         {rnd.id: sheet.name for rnd, sheet in round_sheets})
+    votes_name = _sheet_name(words["votes_sheet"], taken)
+    votes = _votes_sheet(ctx, votes_name, words, group_names, field_titles)
+    all_ideas = _ideas_sheet(ctx, _sheet_name(words["ideas_sheet"], taken), words)
+    about = _about_sheet(ctx, about_name, words, group_names, field_titles,
+                         {rnd.id: sheet.name for rnd, sheet in round_sheets}, votes_name)
 
     book = Workbook(write_only=True)
     for sheet in (about, *(s for _, s in round_sheets), votes, all_ideas):
@@ -196,109 +159,149 @@ def export(ctx: Context) -> Export:
     return Export(buffer.getvalue(), MIMETYPE)
 
 
-def _round_sheet(ctx: Context, rnd: Round, name: str, labels: dict[str, str],
+def _item_texts(ctx: Context, rnd: Round) -> dict[str, str]:
+    return {item["id"]: ctx.text(item["text"]) for item in rnd.items}
+
+
+def _round_sheet(ctx: Context, rnd: Round, name: str, words: dict[str, str],
                  group_names: dict[str, str]) -> Sheet:
-    texts = {item["id"]: ctx.text(item["text"]) for item in rnd.items}
+    tr = ctx.tr
+    texts = _item_texts(ctx, rnd)
     groups = [g.key for g in ctx.workshop.groups]
-    head = [labels["attempt"], labels["item"], labels["text"]]
     if rnd.kind == "ideas":
-        sheet = Sheet(name, [labels["attempt"], labels["text"], labels["upvotes"],
-                             labels["hidden"]], wide=(1,))
+        sheet = Sheet(name, [words["attempt"], words["idea"], words["upvotes"],
+                             words["hidden"]], wide=(1,))
         for attempt in range(1, rnd.attempt + 1):
             for idea in ideas(ctx.session, rnd, include_hidden=True, attempt=attempt):
-                sheet.add([attempt, idea["text"], idea["upvotes"], idea["hidden"]])
+                sheet.add([wording.attempt_name(tr, attempt), idea["text"], idea["upvotes"],
+                           wording.yes_no(tr, idea["hidden"])])
         return sheet
     if rnd.kind == "rating":
-        overall = ["votes", "mean", "median", *(f"rated:{v}" for v in range(1, 6)),
+        scale = wording.scale_labels(tr, rnd.target)
+        overall = ["votes", "mean", "median", *(f"rated:{v}" for v in SCALE),
                    "cant_judge", "consensus", "divergence", "divergent"]
         per_group = ["votes", "mean", "median"]
     else:
+        scale = {}
         overall, per_group = ["points", "votes"], ["points", "votes"]
 
     def label(key: str) -> str:
-        if key.startswith("rated:"):
-            return labels["rated"].format(key[6:])
-        return labels["givers" if key == "votes" and rnd.kind == "dots" else key]
+        if key.startswith("rated:"):  # "1 = does not apply": the answer with its label
+            value = int(key[6:])
+            return f"{value} = {scale[value]}"
+        return words["givers" if key == "votes" and rnd.kind == "dots" else key]
 
+    head = [words["attempt"], words["item"], words["text"]]
     columns = [*((label(k), k) for k in overall),
                *((f"{group_names[g]}: {label(k)}", k) for g in groups for k in per_group)]
     sheet = Sheet(name, [*head, *(title for title, _ in columns)], freeze="D2", wide=(2,))
     for i, (_title, key) in enumerate(columns, start=len(head)):
         if key in NUMBER_FORMATS:
             sheet.formats[i] = NUMBER_FORMATS[key]
+    too_few = wording.too_few(tr)
     for attempt in range(1, rnd.attempt + 1):
         computed = round_results(ctx.session, ctx.workshop, rnd, attempt=attempt)
         for entry in computed["items"]:
-            row: list[Any] = [attempt, entry["id"], texts.get(entry["id"], "")]
+            row: list[Any] = [wording.attempt_name(tr, attempt), entry["id"],
+                              texts.get(entry["id"], "")]
             for key in overall:
                 if key.startswith("rated:"):
                     row.append(entry["distribution"][key[6:]])
+                elif key == "divergent":
+                    row.append(wording.yes_no(tr, entry[key]))
                 else:
                     row.append(entry[key])
             for group in groups:
                 figures = entry["groups"][group]
                 for key in per_group:
-                    row.append(labels["too_few"] if figures.get("suppressed")
-                               else figures[key])
+                    row.append(too_few if figures.get("suppressed") else figures[key])
             sheet.add(row)
     return sheet
 
 
-def _votes_sheet(ctx: Context, name: str) -> Sheet:
-    sheet = Sheet(name, [*VOTE_COLUMNS[:-1], "time (UTC)"])
+def _votes_sheet(ctx: Context, name: str, words: dict[str, str], group_names: dict[str, str],
+                 field_titles: dict[str, str]) -> Sheet:
+    """The CSV's rows for people: names and words instead of ids, the item's text beside
+    its id; the same privacy rule (no group for a group too small to hide in)."""
+    tr = ctx.tr
+    texts = {item_id: text for rnd in ctx.workshop.rounds
+             for item_id, text in _item_texts(ctx, rnd).items()}
+    sheet = Sheet(name, [words["participant"], words["group"], words["round"], words["kind"],
+                         words["field"], words["target"], words["attempt"], words["item"],
+                         words["text"], words["value"], words["time"]], wide=(8,))
+    cant_judge = wording.cant_judge(tr)
     for row in ctx.vote_rows():
-        sheet.add([row[column] for column in VOTE_COLUMNS])
+        sheet.add([row["participant"], group_names.get(row["group"], ""), row["round"],
+                   wording.kind_name(tr, row["round_kind"]), field_titles.get(row["field"], ""),
+                   wording.target_name(tr, row["target"]), wording.attempt_name(tr, row["attempt"]),
+                   row["item"], texts.get(row["item"], ""),
+                   cant_judge if row["value"] == "cant_judge" else row["value"], row["time"]])
     return sheet
 
 
-def _ideas_sheet(ctx: Context, name: str, labels: dict[str, str]) -> Sheet:
-    sheet = Sheet(name, [labels["round"], labels["attempt"], labels["text"],
-                         labels["upvotes"], labels["hidden"]], wide=(2,))
+def _ideas_sheet(ctx: Context, name: str, words: dict[str, str]) -> Sheet:
+    tr = ctx.tr
+    sheet = Sheet(name, [words["round"], words["attempt"], words["idea"],
+                         words["upvotes"], words["hidden"]], wide=(2,))
     for rnd in ctx.workshop.rounds:
         if rnd.kind != "ideas" or rnd.state == "pending":
             continue
         for attempt in range(1, rnd.attempt + 1):
             for idea in ideas(ctx.session, rnd, include_hidden=True, attempt=attempt):
-                sheet.add([ctx.round_number(rnd), attempt, idea["text"], idea["upvotes"],
-                           idea["hidden"]])
+                sheet.add([ctx.round_number(rnd), wording.attempt_name(tr, attempt),
+                           idea["text"], idea["upvotes"], wording.yes_no(tr, idea["hidden"])])
     return sheet
 
 
-def _about_sheet(ctx: Context, name: str, labels: dict[str, str],
+def _about_sheet(ctx: Context, name: str, words: dict[str, str],
                  group_names: dict[str, str], field_titles: dict[str, str],
-                 sheet_names: dict[int, str]) -> Sheet:
-    """Label/value lines, then the groups and the rounds as small tables."""
+                 sheet_names: dict[int, str], votes_sheet: str) -> Sheet:
+    """Label/value lines, then the groups and the rounds as small tables, then the notes."""
+    tr, _ = ctx.tr, ctx.tr.gettext
     workshop = ctx.workshop
     sheet = Sheet(name, [], freeze="", wide=(1,))
     catalogue_title = ctx.text(workshop.catalogue.get("title"))
     for key, value in (
-            ("title", workshop.title), ("place", workshop.place), ("date", workshop.date),
+            ("title", workshop.title), ("place", workshop.place),
+            ("date", wording.long_date(workshop.date, ctx.language)),
             ("catalogue", f"{catalogue_title} ({workshop.catalogue_id})"),
-            ("languages", ", ".join(workshop.languages)),
+            ("languages", ", ".join(wording.language_name(tr, code)
+                                    for code in workshop.languages)),
             ("created", utc(workshop.created_at)), ("ended", utc(workshop.ended_at)),
             ("exported", utcnow()), ("participants", len(ctx.participants))):
-        sheet.add([labels[key], value])
+        sheet.add([words[key], value])
     sheet.add([])
-    sheet.add([labels["groups"]], bold=True)
-    sheet.add([labels["group"], labels["name"], labels["participants"]], bold=True)
+    sheet.add([words["groups"]], bold=True)
+    sheet.add([words["group"], words["participants"]], bold=True)
     for key, count in ctx.group_members.items():
-        sheet.add([key, group_names[key], count])
+        sheet.add([group_names[key], count])
     sheet.add([])
-    sheet.add([labels["rounds"]], bold=True)
-    sheet.add([labels["round"], labels["question"], labels["kind"], labels["field"],
-               labels["target"], labels["state"], labels["revealed"], labels["attempts"],
-               labels["voters"], labels["ideas_count"], labels["sheet"]], bold=True)
+    sheet.add([words["rounds"]], bold=True)
+    sheet.add([words["round"], words["question"], words["kind"], words["field"],
+               words["target"], words["state"], words["revealed"], words["attempts"],
+               words["voters"], words["ideas_count"], words["sheet"]], bold=True)
     for rnd in workshop.rounds:
         voters = idea_count = None
         if rnd.state != "pending" and rnd.kind == "ideas":
             idea_count = len(ideas(ctx.session, rnd, include_hidden=True))
         elif rnd.state != "pending":
             voters = round_results(ctx.session, workshop, rnd)["voters"]
-        sheet.add([ctx.round_number(rnd), ctx.text(rnd.question), labels[rnd.kind],
-                   field_titles.get(rnd.field, "") if rnd.field else "", rnd.target, rnd.state,
-                   labels["yes" if rnd.revealed else "no"], rnd.attempt, voters, idea_count,
+        sheet.add([ctx.round_number(rnd), ctx.text(rnd.question),
+                   wording.kind_name(tr, rnd.kind), field_titles.get(rnd.field, ""),
+                   wording.target_name(tr, rnd.target), wording.state_name(tr, rnd.state),
+                   wording.yes_no(tr, rnd.revealed), rnd.attempt, voters, idea_count,
                    sheet_names.get(rnd.id, "")])
     sheet.add([])
-    sheet.add([labels["privacy"], labels["privacy_text"].format(n=MIN_GROUP_VOTERS)])
-    sheet.add([labels["method"], labels["method_text"]])
+    sheet.add([votes_sheet, _(
+        "Each row is one vote. A participant appears as a pseudonym (P-...), the same in every "
+        "export of this session, which cannot be linked to a phone: no names, IP addresses or "
+        "devices are stored. The group is left empty for the members of a group with fewer "
+        "than %(min)d members; their votes still count in every total.", min=MIN_GROUP_VOTERS)])
+    sheet.add([words["rounds"], _(
+        "Rounds are numbered by their place in the agenda. A round reopened for a second vote "
+        "has a row per item for each vote.")])
+    sheet.add([])
+    sheet.add([words["method"]], bold=True)
+    for heading, text in method_notes(tr, method()):
+        sheet.add([heading, text])
     return sheet

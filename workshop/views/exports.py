@@ -36,7 +36,7 @@ def download(session, workshop, role, token, fmt: str):
     ctx = exports.Context(session, workshop, _language(workshop),
                           current_app.config["SECRET_KEY"])
     content, mimetype = export(ctx)
-    name = exports.filename(workshop, fmt)
+    name = exports.filename(workshop, fmt, ctx.language)
     response = make_response(content)
     response.headers["Content-Type"] = mimetype
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'

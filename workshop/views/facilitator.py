@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from workshop import catalogue as catalogues
-from workshop import exports, voting
+from workshop import exports, voting, wording
 from workshop import summary as summary_data
 from workshop.errors import Invalid, Unauthorized, WorkshopError
 from workshop.exports import report
@@ -204,7 +204,8 @@ def _summary(s, workshop, role, token):
     downloads = [(fmt, f"/sessions/{workshop.id}/export.{fmt}?lang={language}")
                  for fmt in report.FORMATS]
     return render_template("facilitator/summary.html", data=data, r=report, others=others,
-                           downloads=downloads, language=language)
+                           downloads=downloads, language=language, tr=Translator(language),
+                           w=wording)
 
 
 def _authorised(s, session_id: str):
@@ -260,7 +261,7 @@ def compare():
     pdf_link = url_for("facilitator.compare_pdf", a=data["first"]["id"], b=data["second"]["id"],
                        lang=language)
     return render_template("facilitator/compare.html", data=data, r=report, language=language,
-                           pdf_link=pdf_link)
+                           pdf_link=pdf_link, tr=Translator(language), w=wording)
 
 
 @bp.get("/compare.pdf")
@@ -268,11 +269,10 @@ def compare_pdf():
     from workshop.exports import pdf  # ReportLab loads only when someone asks for a PDF
 
     data, language = _comparison()
-    name = "-".join(["comparison", exports.slug(data["first"]["title"], 30) or "first",
-                     exports.slug(data["second"]["title"], 30) or "second"])
-    response = make_response(pdf.render_comparison(data, language))
+    name = exports.comparison_filename(data["first"], data["second"], language)
+    response = make_response(pdf.render_comparison(data, Translator(language)))
     response.headers["Content-Type"] = pdf.MIMETYPE
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}.pdf"'
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
     return response
 
