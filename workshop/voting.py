@@ -42,38 +42,87 @@ MAX_GROUPS = 12
 MAX_ROUNDS = 200
 MAX_TITLE = 200
 
-# Stakeholder groups an organiser can name by id; the first three are the default.
+# Stakeholder groups an organiser can name by id; the first three are the default. Every
+# language of the default catalogue has a name (de-x-ls: Leichte Sprache).
 GROUP_PRESETS: dict[str, dict[str, str]] = {
-    "administration": {"de": "Verwaltung", "en": "Administration"},
-    "civil-society": {"de": "Zivilgesellschaft", "en": "Civil society"},
-    "migrant-organisations": {"de": "Migrantische Organisationen", "en": "Migrant organisations"},
-    "politics": {"de": "Politik", "en": "Politics"},
-    "business": {"de": "Wirtschaft", "en": "Business"},
-    "other": {"de": "Sonstige", "en": "Other"},
+    "administration": {
+        "de": "Verwaltung", "en": "Administration", "ar": "الإدارة", "fa": "دستگاه اداری",
+        "uk": "Адміністрація", "ru": "Администрация", "tr": "İdare",
+        "de-x-ls": "Ämter und Verwaltung"},
+    "civil-society": {
+        "de": "Zivilgesellschaft", "en": "Civil society", "ar": "المجتمع المدني",
+        "fa": "جامعهٔ مدنی", "uk": "Громадянське суспільство", "ru": "Гражданское общество",
+        "tr": "Sivil toplum", "de-x-ls": "Vereine und Gruppen"},
+    "migrant-organisations": {
+        "de": "Migrantische Organisationen", "en": "Migrant organisations",
+        "ar": "منظمات المهاجرين", "fa": "سازمان‌های مهاجران", "uk": "Організації мігрантів",
+        "ru": "Организации мигрантов", "tr": "Göçmen örgütleri",
+        "de-x-ls": "Vereine von Menschen mit Migrations-Geschichte"},
+    "politics": {
+        "de": "Politik", "en": "Politics", "ar": "السياسة", "fa": "سیاست", "uk": "Політика",
+        "ru": "Политика", "tr": "Siyaset", "de-x-ls": "Politikerinnen und Politiker"},
+    "business": {
+        "de": "Wirtschaft", "en": "Business", "ar": "قطاع الأعمال", "fa": "کسب‌وکار",
+        "uk": "Бізнес", "ru": "Бизнес", "tr": "İş dünyası", "de-x-ls": "Firmen"},
+    "other": {
+        "de": "Sonstige", "en": "Other", "ar": "جهات أخرى", "fa": "سایر", "uk": "Інше",
+        "ru": "Другое", "tr": "Diğer", "de-x-ls": "Andere"},
 }
 DEFAULT_GROUPS = ["administration", "civil-society", "migrant-organisations"]
+# A session made without naming its languages speaks these (those the catalogue has).
+DEFAULT_LANGUAGES = ("de", "en")
 
 # Questions of the default agenda, by (kind, target). Languages without a text get English.
 DEFAULT_QUESTIONS: dict[tuple[str, str], dict[str, str]] = {
     ("rating", "challenges"): {
         "de": "Wie sehr trifft diese Herausforderung bei uns zu?",
         "en": "How much does this challenge apply here?",
+        "ar": "إلى أي مدى ينطبق هذا التحدي علينا هنا؟",
+        "fa": "این چالش تا چه اندازه دربارهٔ ما صدق می‌کند؟",
+        "uk": "Наскільки цей виклик стосується нас?",
+        "ru": "Насколько эта проблема касается нас?",
+        "tr": "Bu zorluk bizim için ne kadar geçerli?",
+        "de-x-ls": "Wie sehr stimmt das bei uns?",
     },
     ("rating", "principles"): {
         "de": "Wie gut setzen wir das bei uns schon um?",
         "en": "How well do we already do this?",
+        "ar": "إلى أي مدى نطبّق هذا عندنا بشكل جيد حتى الآن؟",
+        "fa": "ما اکنون این کار را چقدر خوب انجام می‌دهیم؟",
+        "uk": "Наскільки добре ми вже це робимо?",
+        "ru": "Насколько хорошо мы уже это делаем?",
+        "tr": "Bunu şimdiden ne kadar iyi yapıyoruz?",
+        "de-x-ls": "Wie gut machen wir das schon?",
     },
     ("dots", "principles"): {
         "de": "Wo sollten wir zuerst handeln? Verteilen Sie Ihre Punkte.",
         "en": "Where should we act first? Distribute your points.",
+        "ar": "أين ينبغي أن نبدأ العمل أولًا؟ وزّعوا نقاطكم.",
+        "fa": "اول باید در کجا دست به کار شویم؟ امتیازهای خود را تقسیم کنید.",
+        "uk": "Де нам слід діяти насамперед? Розподіліть свої бали.",
+        "ru": "Где нам нужно действовать в первую очередь? Распределите свои баллы.",
+        "tr": "Önce nerede harekete geçmeliyiz? Puanlarınızı dağıtın.",
+        "de-x-ls": "Was sollen wir zuerst machen? Verteilen Sie Ihre Punkte.",
     },
     ("dots", "challenges"): {
         "de": "Welche Herausforderung sollten wir zuerst angehen? Verteilen Sie Ihre Punkte.",
         "en": "Which challenge should we tackle first? Distribute your points.",
+        "ar": "أي تحدٍّ ينبغي أن نعالجه أولًا؟ وزّعوا نقاطكم.",
+        "fa": "اول باید به کدام چالش بپردازیم؟ امتیازهای خود را تقسیم کنید.",
+        "uk": "Яким викликом нам слід зайнятися насамперед? Розподіліть свої бали.",
+        "ru": "Какой проблемой нам нужно заняться в первую очередь? Распределите свои баллы.",
+        "tr": "Önce hangi zorlukla ilgilenmeliyiz? Puanlarınızı dağıtın.",
+        "de-x-ls": "Welches Problem sollen wir zuerst lösen? Verteilen Sie Ihre Punkte.",
     },
     ("ideas", "ideas"): {
         "de": "Was fehlt hier?",
         "en": "What is missing here?",
+        "ar": "ما الذي ينقص هنا؟",
+        "fa": "اینجا چه چیزی کم است؟",
+        "uk": "Чого тут бракує?",
+        "ru": "Чего здесь не хватает?",
+        "tr": "Burada ne eksik?",
+        "de-x-ls": "Was fehlt hier noch?",
     },
 }
 TARGETS = {"rating": ("challenges", "principles"), "dots": ("principles", "challenges"),
@@ -360,6 +409,12 @@ def _parse_agenda(agenda: Any, catalogue: dict[str, Any], languages: list[str],
     return parsed
 
 
+def default_languages(catalogue: dict[str, Any]) -> list[str]:
+    """German and English where the catalogue has them, else its first language."""
+    return [lang for lang in DEFAULT_LANGUAGES if lang in catalogue["languages"]] or \
+        catalogue["languages"][:1]
+
+
 def create_session(session: Session, spec: Any) -> CreatedSession:
     """Check the whole request first, then create the session with its groups and rounds."""
     problems = _Problems()
@@ -399,7 +454,7 @@ def create_session(session: Session, spec: Any) -> CreatedSession:
         problems.add("catalogue", N_("no catalogue with id '%(catalogue)s'"),
                      catalogue=catalogue_id[:64])
         problems.raise_if_any()
-    languages = spec.get("languages", catalogue["languages"])
+    languages = spec.get("languages", default_languages(catalogue))
     if (not isinstance(languages, list) or not languages
             or not all(isinstance(lang, str) for lang in languages)):
         problems.add("languages", N_("choose at least one language, e.g. [\"de\", \"en\"]"))

@@ -82,13 +82,37 @@ def yes_no(tr: Gettext, value: bool) -> str:
     return tr.gettext("yes") if value else tr.gettext("no")
 
 
+# Languages Babel cannot name from their code, by the language the name is written in.
+_NAMES = {
+    "de-x-ls": {"de": "Leichte Sprache", "en": "Easy German (Leichte Sprache)",
+                "de-x-ls": "Leichte Sprache"},
+}
+# How a language calls itself where Babel's name would leave its readers out: Dari speakers
+# read the Farsi texts too.
+_NATIVE = {"fa": "فارسی / دری", "de-x-ls": "Leichte Sprache"}
+
+
 def language_name(tr: Gettext, code: str) -> str:
     """"Deutsch", "Englisch" in German; the bare code when Babel does not know the language."""
+    if code in _NAMES:
+        names = _NAMES[code]
+        return names.get(tr.language) or names.get(tr.language.split("-")[0]) or names["en"]
     try:
         name = Locale.parse(code.replace("-", "_")).get_display_name(_locale(tr.language))
     except (ValueError, UnknownLocaleError):
         return code
     return name or code
+
+
+def native_name(code: str) -> str:
+    """A language's name in that language ("Deutsch", "العربية"), for people who read only it."""
+    if code in _NATIVE:
+        return _NATIVE[code]
+    try:
+        name = Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        return code
+    return name[:1].upper() + name[1:] if name else code
 
 
 def _locale(language: str) -> str:

@@ -398,6 +398,7 @@
   function chooseLanguage(code) {
     S.lang = code;
     S.langChosen = true;
+    S.pickingLanguage = false;
     store.set("lang", code);
     if (has(interfaceCodes(), code)) { setUi(code); store.set("ui", code); }
     if (S.joined) queue({key: "lang", event: "language", payload: {language: code}});
@@ -413,18 +414,34 @@
   }
 
   var langsKey = null;
+  /* "DE", "AR"; Leichte Sprache (de-x-ls) is "LS". */
+  function shortCode(code) {
+    return (code.indexOf("-x-") > 0 ? code.split("-x-")[1] : code).toUpperCase();
+  }
+
+  /* The language switch in the top bar: a button per language when they fit beside the
+     title (three at most); otherwise one button that opens the list of languages. */
+  var SWITCH_BUTTONS = 3;
   function renderLangs() {
     var session = sessionCodes.length > 1;
     var options = session ? P.languages : P.interface_languages;
     var current = session ? S.lang : S.ui;
     if (langsKey === current + S.ui) return;
     langsKey = current + S.ui;
+    if (options.length > SWITCH_BUTTONS) {
+      var name = options.filter(function (l) { return l.code === current; })[0];
+      fill(langBox, h("button", {type: "button", class: "lang", "data-switch": "",
+        "aria-label": t("back_language") + (name ? " (" + name.name + ")" : ""),
+        onclick: function () { S.pickingLanguage = true; S.view = null; render(); }},
+        h("span", {"aria-hidden": "true"}, shortCode(current) + " ▾")));
+      return;
+    }
     fill(langBox, options.map(function (l) {
       return h("button", {type: "button", class: "lang", lang: l.code, title: l.name,
         "aria-label": l.name, "aria-pressed": l.code === current ? "true" : "false",
         onclick: function () {
           if (l.code !== current) (session ? chooseLanguage : chooseInterface)(l.code);
-        }}, l.code.toUpperCase());
+        }}, shortCode(l.code));
     }));
   }
 
@@ -459,6 +476,7 @@
     if (S.ended) return {name: "ended"};
     if (S.gone) return {name: "gone"};
     if (!S.session) return {name: "connecting"};
+    if (S.pickingLanguage) return {name: "language"};
     if (!S.joined) return {name: S.langChosen ? "group" : "language"};
     var round = currentRound();
     if (!round) return {name: "waiting"};
@@ -510,10 +528,10 @@
     var again = round.attempt === 2 ? t("second_vote")
       : round.attempt > 2 ? t("vote_n", {n: round.attempt}) : "";
     return [
-      round.field_title ? h("p", {class: "eyebrow", lang: S.lang}, round.field_title) : null,
+      round.field_title ? h("p", {class: "eyebrow", lang: S.lang, dir: "auto", dir: "auto"}, round.field_title) : null,
       again ? h("p", {class: "attempt-badge", "data-attempt": String(round.attempt)},
         again) : null,
-      h("h1", {class: "question", lang: S.lang}, round.question)
+      h("h1", {class: "question", lang: S.lang, dir: "auto", dir: "auto"}, round.question)
     ];
   }
 
@@ -594,14 +612,15 @@
         h("h1", {class: "multi"}, titles),
         h("div", {class: "choices"}, P.languages.map(function (l) {
           return h("button", {type: "button", class: "choice", lang: l.code,
-            "data-language": l.code, onclick: function () { chooseLanguage(l.code); }}, l.name);
+            "data-language": l.code, dir: "auto",
+            onclick: function () { chooseLanguage(l.code); }}, l.name);
         })))};
     },
 
     group: function () {
       var groups = P.groups[S.lang] || (S.session && S.session.groups) || [];
       var buttons = groups.map(function (g) {
-        return h("button", {type: "button", class: "choice", "data-group": g.id, lang: S.lang,
+        return h("button", {type: "button", class: "choice", "data-group": g.id, lang: S.lang, dir: "auto",
           onclick: function () { join(g.id, buttons); }}, g.name);
       });
       return {el: h("section", {class: "screen choose"},
@@ -701,7 +720,7 @@
     var chosen = h("strong", {class: "chosen"});
     var state = h("span", {class: "state"});
     var el = h("article", {class: "item", "data-item": item.id, "aria-labelledby": textId},
-      h("p", {class: "item-text", id: textId, lang: S.lang},
+      h("p", {class: "item-text", id: textId, lang: S.lang, dir: "auto", dir: "auto"},
         h("span", {class: "num", "aria-hidden": "true"}, String(index + 1)), item.text),
       h("div", {class: "scale", role: "group", "aria-labelledby": textId}, options),
       h("div", {class: "scale-ends", "aria-hidden": "true"},
@@ -777,7 +796,7 @@
     var count = h("span", {class: "count"});
     var state = h("span", {class: "state"});
     var el = h("article", {class: "item dots", "data-item": item.id, "aria-labelledby": textId},
-      h("p", {class: "item-text", id: textId, lang: S.lang},
+      h("p", {class: "item-text", id: textId, lang: S.lang, dir: "auto", dir: "auto"},
         h("span", {class: "num", "aria-hidden": "true"}, String(index + 1)), item.text),
       h("div", {class: "stepper"}, minus, h("span", {class: "points", "aria-live": "polite"},
         pips, count), plus),
@@ -815,7 +834,7 @@
   /* Ideas: write one (280 characters), support others' (not one's own), take support back. */
   function ideasView(round) {
     var max = P.max_idea;
-    var box = h("textarea", {id: "idea-text", rows: "3", maxlength: String(max), lang: S.lang,
+    var box = h("textarea", {id: "idea-text", rows: "3", maxlength: String(max), lang: S.lang, dir: "auto",
       oninput: function () { S.draft[round.id] = box.value; counter.update(); }});
     box.value = S.draft[round.id] || "";
     var counter = h("span", {class: "counter", "aria-live": "polite"});
@@ -971,7 +990,7 @@
         h("ol", {class: "result-list"}, items.map(function (r) {
         var mine = votes[r.id];
         return h("li", {class: "result", "data-item": r.id},
-          h("p", {class: "item-text", lang: S.lang}, texts[r.id] ? texts[r.id].text : r.id),
+          h("p", {class: "item-text", lang: S.lang, dir: "auto", dir: "auto"}, texts[r.id] ? texts[r.id].text : r.id),
           r.mean === null ? h("p", {class: "meta"}, t("no_answers"))
             : bar(r.mean / 5, Live.formatMean(r.mean, S.ui)),
           h("p", {class: "meta"}, t("answers", {n: r.votes}),
@@ -984,7 +1003,7 @@
     return h("ol", {class: "result-list"}, items.map(function (r) {
       var mine = votes[r.id];
       return h("li", {class: "result", "data-item": r.id},
-        h("p", {class: "item-text", lang: S.lang}, texts[r.id] ? texts[r.id].text : r.id),
+        h("p", {class: "item-text", lang: S.lang, dir: "auto", dir: "auto"}, texts[r.id] ? texts[r.id].text : r.id),
         bar(r.points / most, t("points", {n: r.points})),
         h("p", {class: "meta"}, r.votes ? t("from_people", {n: r.votes}) : t("no_answers"),
           mine ? " · " + t("you", {value: t("points", {n: mine})}) : ""));

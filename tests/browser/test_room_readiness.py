@@ -9,7 +9,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, PROJECTOR
-from tests.browser.helpers import create_session
+from tests.browser.helpers import Voter, create_session
 
 CONSOLE = {"width": 1440, "height": 900}
 GROUPS = ["administration", "civil-society", "migrant-organisations"]
@@ -271,3 +271,39 @@ def test_the_start_page_builds_the_agenda_and_speaks_german(browsers, live_serve
     expect(items).to_have_count(4)
     expect(items.nth(2).locator(".kind")).to_have_text("Ideen")
     expect(items.nth(0)).to_contain_text("Wohnen und Stadtplanung")
+
+
+def test_a_phone_in_a_session_with_every_language(browsers, live_server, screenshot):
+    languages = ["de", "en", "ar", "fa", "uk", "ru", "tr", "de-x-ls"]
+    created = create_session(live_server, languages=languages, agenda=[
+        {"kind": "rating", "field": "health", "target": "challenges"}])
+    rating = created["rounds"][0]
+    facilitator = Voter.facilitator(live_server, created)
+    phone = browsers.open(created["links"]["join"], viewport=PHONE, locale="fr-FR",
+                          is_mobile=True, has_touch=True)
+    screen(phone, "language")  # French is not among them: the phone asks
+    names = phone.locator("button[data-language]").all_inner_texts()
+    assert names == ["Deutsch", "English", "العربية", "فارسی / دری", "Українська", "Русский",
+                     "Türkçe", "Leichte Sprache"]
+    phone.locator('button[data-language="ar"]').click()
+    phone.locator('button[data-group="civil-society"]').click()
+    assert facilitator.call("open_round", {"round": rating["id"]})["ok"]
+    screen(phone, "rating")
+    expect(phone.locator("h1.question")).to_have_text("إلى أي مدى ينطبق هذا التحدي علينا هنا؟")
+    first = rating["items"][0]["id"]
+    phone.locator(f'[data-item="{first}"] .opt[data-value="3"]').click()
+    expect(phone.locator(f'[data-item="{first}"]')).to_have_attribute("data-status", "saved")
+    # Eight languages do not fit beside the title: one switch opens the list.
+    switch = phone.locator("#langs button")
+    expect(switch).to_have_count(1)
+    expect(switch).to_have_text("AR ▾")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    screenshot(phone, "phone-arabic")
+    switch.click()
+    screen(phone, "language")
+    phone.locator('button[data-language="tr"]').click()
+    screen(phone, "rating")
+    expect(phone.locator("h1.question")).to_have_text("Bu zorluk bizim için ne kadar geçerli?")
+    expect(phone.locator(f'[data-item="{first}"] .opt[data-value="3"]')).to_have_attribute(
+        "aria-pressed", "true")  # the vote is kept across languages
+    facilitator.close()

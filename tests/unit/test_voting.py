@@ -55,7 +55,10 @@ def test_rounds_copy_the_catalogue_items(db_session):
         "dots", "governance", "principles", 5, 2)
     assert dots.items[0]["text"]["en"].startswith("A strategic")
     assert dots.items[0]["group"] == "governance-g1"
-    assert dots.question == voting.DEFAULT_QUESTIONS[("dots", "principles")]
+    # Without languages named, the session speaks German and English.
+    assert workshop.languages == ["de", "en"]
+    default = voting.DEFAULT_QUESTIONS[("dots", "principles")]
+    assert dots.question == {lang: default[lang] for lang in ("de", "en")}
     assert workshop.catalogue["id"] == "whole-comm"
 
 

@@ -54,4 +54,8 @@ def test_language_names_in_the_language_of_the_text():
     de, en = Translator("de"), Translator("en")
     assert [wording.language_name(de, code) for code in ("de", "en")] == ["Deutsch", "Englisch"]
     assert [wording.language_name(en, code) for code in ("de", "en")] == ["German", "English"]
-    assert wording.language_name(de, "de-x-ls") == "de-x-ls"  # unknown to Babel: the code
+    assert wording.language_name(de, "de-x-ls") == "Leichte Sprache"  # Babel has no name
+    assert wording.language_name(en, "de-x-ls") == "Easy German (Leichte Sprache)"
+    assert wording.language_name(de, "xx-q") == "xx-q"  # unknown to everyone: the code
+    assert wording.native_name("ar") == "العربية" and wording.native_name("fa") == "فارسی / دری"
+    assert wording.native_name("uk") == "Українська"

@@ -9,7 +9,8 @@ from typing import Any
 import yaml
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
-LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})?$")
+# BCP 47 tags such as de, pt-BR, or de-x-ls (private use: German in Easy Language).
+LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 MAX_TEXT = 10_000
 
 

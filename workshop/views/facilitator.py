@@ -4,7 +4,6 @@ import json
 import re
 import time
 
-from babel import Locale, UnknownLocaleError
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -87,14 +86,9 @@ def form_problems(exc: WorkshopError) -> list[dict[str, str]]:
 
 
 def language_name(code: str, with_code: bool = True) -> str:
-    """'Deutsch (de)' in the interface language; the bare code if Babel does not know it."""
-    try:
-        name = Locale.parse(code.replace("-", "_")).get_display_name(get_locale())
-    except (ValueError, UnknownLocaleError):
-        return code
-    if not name:
-        return code
-    return f"{name} ({code})" if with_code else name
+    """'Deutsch (de)' in the interface language; the bare code if nobody knows the language."""
+    name = wording.language_name(Translator(str(get_locale())), code)
+    return f"{name} ({code})" if with_code and name != code else name
 
 
 def _start_page(form=None, problems=None, status=200):

@@ -3,7 +3,6 @@
 import json
 import time
 
-from babel import Locale, UnknownLocaleError
 from flask import (
     Blueprint,
     current_app,
@@ -15,7 +14,7 @@ from flask import (
 )
 from flask_babel import force_locale, get_locale
 
-from workshop import voting
+from workshop import voting, wording
 from workshop.errors import NotFound
 from workshop.extensions import db
 from workshop.state import session_state
@@ -23,15 +22,6 @@ from workshop.state import session_state
 bp = Blueprint("participant", __name__)
 
 TEXTS = "live/texts.html"
-
-
-def native_name(code: str) -> str:
-    """A language's name in that language ('Deutsch', 'English'), for people who read only it."""
-    try:
-        name = Locale.parse(code.replace("-", "_")).get_display_name(code.replace("-", "_"))
-    except (ValueError, UnknownLocaleError):
-        return code
-    return name[:1].upper() + name[1:] if name else code
 
 
 def interface_texts(**macros: dict) -> dict[str, dict]:
@@ -73,12 +63,13 @@ def join_code(code: str):
         "code": state["join_code"],
         "session": state["id"],
         "title": state["title"],
-        "languages": [{"code": code, "name": native_name(code)} for code in state["languages"]],
+        "languages": [{"code": code, "name": wording.native_name(code)}
+                      for code in state["languages"]],
         "groups": groups,
         "ui": str(get_locale()),
         # The browser's own language when the session has it: the phone skips that step.
         "browser_language": request.accept_languages.best_match(state["languages"]),
-        "interface_languages": [{"code": code, "name": native_name(code)}
+        "interface_languages": [{"code": code, "name": wording.native_name(code)}
                                 for code in current_app.config["INTERFACE_LANGUAGES"]],
         "texts": interface_texts(common={}, phone={"max_idea": voting.MAX_IDEA_LENGTH}),
         "max_idea": voting.MAX_IDEA_LENGTH,
