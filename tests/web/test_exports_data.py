@@ -518,6 +518,13 @@ def test_import_re_creates_the_session_with_identical_results(workshop, client):
                       headers=auth(created["projector_token"])).status_code == 200
     assert client.get(f"/api/sessions/{created['id']}",
                       headers=workshop.headers).status_code == 401
+    # The copy has an organiser link of its own, which works in a browser with no cookie.
+    assert "?token=" in created["links"]["summary"]
+    organiser = client.application.test_client()
+    landing = organiser.get(created["links"]["summary"])
+    assert landing.status_code == 302
+    assert organiser.get(landing.headers["Location"]).status_code == 200
+    assert organiser.get(f"/api/sessions/{created['id']}/results").status_code == 200
 
 
 def test_import_on_a_fresh_server(workshop, tmp_path):

@@ -609,6 +609,7 @@ def create(session: Session, plan: Plan) -> voting.CreatedSession:
         facilitator_token_hash=voting.hash_token(facilitator_token),
         projector_token_hash=voting.hash_token(projector_token),
         created_at=meta["created_at"], ended_at=ended_at)
+    voting.issue_organiser_link(workshop, facilitator_token)  # organisers read imports too
     workshop.groups = [Group(key=g["id"], name=g["name"], position=i)
                        for i, g in enumerate(plan.groups)]
     workshop.rounds = [Round(position=i, **r) for i, r in enumerate(plan.rounds)]
