@@ -33,6 +33,9 @@ class Config:
     # Tallies, results and idea lists go out at most this often per session (seconds),
     # however fast votes arrive. 0 turns the background sender off (tests flush by hand).
     LIVE_FLUSH_INTERVAL = 0.3
+    # While voting, a round too long for one projector screen turns its pages by itself this
+    # often (seconds); results pages are turned by the facilitator.
+    PROJECTOR_PAGE_SECONDS = 12.0
     # Largest Socket.IO message a client may send.
     MAX_EVENT_BYTES = 64 * 1024
     # Seconds SQLite waits for another process's write lock before giving up.

@@ -508,7 +508,7 @@
     return h("table", {class: "grid preview-table"},
       h("thead", {}, h("tr", {}, h("th", {scope: "col"}, "#"),
         h("th", {scope: "col"}, t("statement")),
-        h("th", {scope: "col"}, rating ? t("average") : t("points_col")),
+        h("th", {scope: "col"}, rating ? t("mean") : t("points_col")),
         h("th", {scope: "col"}, t("votes")),
         rating ? h("th", {scope: "col"}, t("consensus")) : null)),
       h("tbody", {}, items.map(function (r) {

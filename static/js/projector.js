@@ -1,5 +1,7 @@
-/* The projector: the current round for the room, who has voted, and the results once revealed.
-   Everything is scaled to fit the screen: a room cannot scroll a projector. */
+/* The projector: the current round for the room, who has finished, and the results once
+   revealed. It is read from the back of the room: type never shrinks below a floor and text is
+   never cut; a round longer than the screen is shown in pages instead (turning by themselves
+   while voting, turned by the facilitator when results are up). */
 (function () {
   "use strict";
 
@@ -12,10 +14,9 @@
   var side = document.getElementById("side");
   var connBar = document.getElementById("conn");
 
-
   var S = {session: null, rounds: {}, order: [], current: null, results: {}, tally: {},
     presence: null, ideas: {}, seq: {}, ended: false, connected: false, everConnected: false,
-    stageKey: null};
+    stageKey: null, page: 0, pages: [0], pageKey: null};
 
   var countdown = new Live.Countdown(P.now);
   var socket = Live.connect({session: P.session, projector_token: P.projector_token,
@@ -29,8 +30,7 @@
   });
   socket.on("state", function (state) {
     Live.applyStaffState(S, state, socket, countdown);
-    S.stageKey = null;
-    render();
+    redrawStage();
   });
   socket.on("round", function (data) {
     S.rounds[data.round.id] = data.round;
@@ -38,12 +38,26 @@
     if (!data.round.revealed) delete S.results[data.round.id];
     render();
   });
+  // The agenda was edited: items, questions or the order may have changed.
+  socket.on("agenda", function (data) {
+    S.rounds = Live.byId(data.rounds);
+    S.order = data.rounds.map(function (r) { return r.id; });
+    S.current = data.current_round;
+    redrawStage();
+  });
   function redrawStage() { S.stageKey = null; render(); }
   Live.follow(socket, S, {tally: renderSide, presence: renderSide,
                           results: redrawStage, ideas: redrawStage});
   socket.on("timer", function (data) { countdown.set(data.timer); renderSide(); });
   // The end stops the timer at once, before the server's `timer: null` arrives.
   socket.on("ended", function () { S.ended = true; countdown.set(null); render(); });
+  // The facilitator turns the pages of results (step 1 or -1); the last page leads back to
+  // the first.
+  socket.on("page", function (data) {
+    var round = currentRound();
+    if (!round || round.id !== data.round || S.pages.length < 2) return;
+    showPage((S.page + data.step + S.pages.length) % S.pages.length);
+  });
 
   function showConnection() {
     var down = !S.connected && (S.everConnected || S.refused);
@@ -70,9 +84,10 @@
 
   function renderSide() {
     if (!S.session) return;
+    clockEl = null;
+    if (S.ended) { fill(side); return; }
     var parts = [];
     var left = countdown.remaining();
-    clockEl = null;
     if (left !== null) {
       clockEl = h("p", {class: "clock" + (left === 0 ? " up" : ""), role: "timer"},
         left === 0 ? t("time_up") : Live.clock(left));
@@ -82,20 +97,30 @@
     var round = currentRound();
     var tally = round && S.tally[round.id];
     if (round) {
-      var voted = tally ? tally.started.total : 0;
-      var total = Math.max(presence.present || 0, voted);
-      parts.push(h("div", {class: "turnout", "data-voted": String(voted),
-        "data-total": String(total)},
-        h("p", {class: "turnout-big"}, h("strong", {}, String(voted)), " / " + total),
-        h("p", {class: "turnout-label"}, t("voted")),
+      // "Finished of present": a phone with two of eight answers has started, not finished.
+      var count = function (what, group) {
+        if (!tally) return 0;
+        return group ? tally[what].by_group[group] || 0 : tally[what].total;
+      };
+      var finished = count("finished");
+      var started = count("started");
+      var total = Math.max(presence.present || 0, started);
+      parts.push(h("div", {class: "turnout", "data-finished": String(finished),
+        "data-started": String(started), "data-total": String(total)},
+        h("p", {class: "turnout-big"}, h("strong", {}, String(finished)), " / " + total),
+        h("p", {class: "turnout-label"}, t("finished_of_present")),
+        started > finished ? h("p", {class: "turnout-started"},
+          t("still_answering", {n: started - finished})) : null,
         h("ul", {class: "turnout-groups"}, groups().map(function (g) {
-          var v = tally ? tally.started.by_group[g.id] || 0 : 0;
-          var p = Math.max((presence.present_by_group || {})[g.id] || 0, v);
+          var done = count("finished", g.id);
+          var present = Math.max((presence.present_by_group || {})[g.id] || 0,
+            count("started", g.id));
           return h("li", {"data-group": g.id},
             h("span", {class: "g-name"}, g.name),
-            h("span", {class: "g-count"}, v + " / " + p),
+            h("span", {class: "g-count"}, done + " / " + present),
             h("span", {class: "g-bar", "aria-hidden": "true"},
-              h("span", {style: "width:" + (p ? Math.round(100 * v / p) : 0) + "%"})));
+              h("span", {style: "width:" + (present ? Math.round(100 * done / present) : 0) +
+                "%"})));
         }))));
     } else {
       parts.push(h("div", {class: "turnout"},
@@ -112,7 +137,7 @@
     if (!S.session) return;
     var round = currentRound();
     var key = S.ended ? "ended" : round ? [round.id, round.attempt, round.state, round.revealed,
-      round.question].join("/") : "waiting";
+      round.question, round.items.length, !!S.results[round.id]].join("/") : "waiting";
     if (key === S.stageKey) return;
     S.stageKey = key;
     var wall = document.getElementById("wall");
@@ -121,17 +146,22 @@
       // Nothing to join any more: the code, the QR code and the address leave the wall.
       var info = document.getElementById("join-info");
       if (info) info.remove();
-      fill(stage, h("div", {class: "hero"}, h("h1", {}, S.session.title),
+      var meta = [S.session.place, S.session.date].filter(Boolean).join(" · ");
+      fill(stage, h("div", {class: "hero closing"}, h("h1", {}, S.session.title),
+        meta ? h("p", {class: "meta"}, meta) : null,
         h("p", {class: "big-hint"}, t("ended"))));
+      layout(null);
     } else if (!round) {
       wall.setAttribute("data-screen", "waiting");
       fill(stage, waiting());
+      layout(null);
     } else {
       wall.setAttribute("data-screen", round.revealed ? "results" : round.state);
       wall.setAttribute("data-round", String(round.id));
-      fill(stage, roundHead(round), roundBody(round));
+      var body = roundBody(round);
+      fill(stage, roundHead(round), body.block, footer(body));
+      layout(round);
     }
-    fit(key);
   }
 
   function waiting() {
@@ -147,122 +177,149 @@
 
   function roundHead(round) {
     var position = S.order.indexOf(round.id) + 1;
-    var kind = t("kind_" + round.kind);
     var badge = round.revealed ? ["results", t("results")]
       : round.state === "open" ? ["open", t("voting_open")] : ["closed", t("results_hidden")];
+    var sub = null;
+    if (round.kind === "dots") {
+      sub = h("p", {class: "round-sub", "data-budget": String(round.budget)},
+        t("budget", {budget: round.budget, max: round.max_per_item}));
+    } else if (round.kind === "rating") {
+      sub = h("p", {class: "round-sub"}, scaleEnds(round));
+    }
     return h("header", {class: "round-head"},
       h("p", {class: "eyebrow"}, h("span", {class: "badge badge-" + badge[0]}, badge[1]),
-        [round.field_title, kind, t("round_label", {n: position, total: S.order.length})]
-          .filter(Boolean).join(" · ")),
-      h("h1", {class: "question"}, round.question));
+        round.attempt > 1 ? h("span", {class: "badge badge-attempt", "data-attempt":
+          String(round.attempt)}, round.attempt === 2 ? t("second_vote")
+          : t("vote_n", {n: round.attempt})) : null,
+        [round.field_title, t("kind_" + round.kind),
+          t("round_label", {n: position, total: S.order.length})].filter(Boolean).join(" · ")),
+      h("h1", {class: "question", dir: "auto"}, round.question), sub);
   }
 
+  /* A round's body: `block` holds a `.paged` list of units shown page by page; a table's
+     header row and the footer's `notes` stay on every page. */
   function roundBody(round) {
     if (round.kind === "ideas") return ideasBoard(round);
-    if (round.revealed && S.results[round.id]) {
-      return round.kind === "rating" ? ratingResults(round) : dotsResults(round);
-    }
-    var many = round.items.length > 8;
-    return h("ol", {class: "board" + (many ? " two" : ""),
-      style: "--clamp:" + (round.items.length > 16 ? 3 : 5)}, round.items.map(function (item, i) {
-      return h("li", {class: "p-item", "data-item": item.id},
-        h("span", {class: "num"}, String(i + 1)),
-        h("span", {class: "txt"}, item.text));
-    }));
+    if (round.revealed && S.results[round.id]) return resultsTable(round, S.results[round.id]);
+    var many = round.items.length > 6 && longest(round) < 140;
+    return {block: h("ol", {class: "paged board" + (many ? " two" : "")},
+      round.items.map(function (item, i) {
+        return h("li", {class: "unit p-item", "data-item": item.id},
+          h("span", {class: "num"}, String(i + 1)),
+          h("span", {class: "txt", dir: "auto"}, item.text));
+      }))};
   }
 
-  function positions(round) {
-    var out = {};
-    round.items.forEach(function (item, i) { out[item.id] = {n: i + 1, text: item.text}; });
-    return out;
+  function longest(round) {
+    return Math.max.apply(null, round.items.map(function (item) { return item.text.length; })
+      .concat([0]));
   }
 
-  /* Few items get their full text; a long round one line each, so it stays legible. */
-  function density(round) {
-    var n = round.items.length;
-    return n <= 6 ? "few" : n <= 12 ? "mid" : "many";
-  }
-  function tableClass(round, kind) {
-    return "results-table " + kind + " density-" + density(round);
-  }
-  function tableStyle(round) {
-    return "--g:" + groups().length + ";--clamp:" + {few: 4, mid: 2, many: 1}[density(round)];
-  }
-
-  function groupHead(first) {
-    return h("div", {class: "r-row r-head", "aria-hidden": "true"},
-      h("span", {class: "num"}), h("span", {class: "txt"}),
-      h("span", {class: "overall"}, first),
-      groups().map(function (g) { return h("span", {class: "gcell"}, g.name); }));
-  }
-
-  function groupCells(entry, figure) {
-    return groups().map(function (g) {
-      var cell = entry.groups ? entry.groups[g.id] : null;
-      if (!cell || cell.suppressed) {
-        return h("span", {class: "gcell suppressed", "data-group": g.id}, t("too_few"));
-      }
-      return h("span", {class: "gcell", "data-group": g.id, "data-value": String(figure(cell))},
-        h("span", {class: "g-label"}, g.name + ": "), figure === meanOf
-          ? Live.formatMean(cell.mean, lang) : String(cell.points));
-    });
-  }
-  function meanOf(cell) { return cell.mean; }
-  function pointsOf(cell) { return cell.points; }
-
-  function ratingResults(round) {
-    var res = S.results[round.id];
-    var pos = positions(round);
-    var items = res.items.slice().sort(function (a, b) {
-      return (b.mean === null ? -1 : b.mean) - (a.mean === null ? -1 : a.mean);
-    });
-    var spelled = density(round) === "few";
-    var seen = {};
-    var table = h("div", {class: tableClass(round, "rating"), style: tableStyle(round),
-      "data-density": density(round)},
-      groupHead(t("average")),
-      items.map(function (r) {
-        var flags = [];
-        if (r.consensual) {  // the server applies results.CONSENSUS_THRESHOLD
-          seen.consensus = true;
-          flags.push(h("span", {class: "flag consensus", title: t("consensus_hint")},
-            spelled ? "✓ " + t("consensus") : "✓"));
-        }
-        if (r.divergent) {
-          seen.divergent = true;
-          var gap = Live.formatMean(r.divergence, lang);
-          flags.push(h("span", {class: "flag divergent", title: t("divergent_hint")},
-            spelled ? "⚡ " + t("divergent") + " (" + t("gap", {gap: gap}) + ")" : "⚡ " + gap));
-        }
-        return h("div", {class: "r-row" + (r.divergent ? " is-divergent" : ""),
-          "data-item": r.id, "data-mean": r.mean === null ? "" : String(r.mean),
-          "data-votes": String(r.votes)},
-          h("span", {class: "num"}, String(pos[r.id].n)),
-          spelled ? h("span", {class: "txt"}, h("span", {class: "clamp"}, pos[r.id].text),
-            flags.length ? h("span", {class: "flags"}, flags) : null)
-            : h("span", {class: "txt"}, h("span", {class: "clamp"}, flags, pos[r.id].text)),
-          h("span", {class: "overall"},
-            h("strong", {class: "mean"}, r.mean === null ? "–" : Live.formatMean(r.mean, lang)),
-            distribution(r),
-            h("span", {class: "n"}, t("answers", {n: r.votes}))),
-          groupCells(r, meanOf));
-      }),
-      h("p", {class: "legend"}, [1, 2, 3, 4, 5].map(function (v) {
-        return h("span", {class: "key"}, h("span", {class: "seg s" + v}), String(v));
-      }), scaleEnds(round)));
-    if (seen.consensus || seen.divergent) {
-      table.appendChild(h("p", {class: "legend"},
-        seen.consensus ? h("span", {class: "key"}, h("span", {class: "flag consensus"}, "✓"),
-          " " + t("consensus_hint")) : null,
-        seen.divergent ? h("span", {class: "key"}, h("span", {class: "flag divergent"}, "⚡"),
-          " " + t("divergent_hint")) : null));
-    }
-    return table;
+  function footer(body) {
+    return h("footer", {class: "stage-foot"},
+      h("div", {class: "notes"}, body.notes || null),
+      h("p", {class: "pager", "aria-live": "off"}));
   }
 
   function scaleEnds(round) {
     var labels = t(round.target === "principles" ? "scale_principles" : "scale_challenges");
     return "1 = " + labels[0] + " · 5 = " + labels[4];
+  }
+
+  /* Results: ranked on the server (`ranking`), group columns only for `groups_shown`, and for
+     a second vote how each item moved from the vote before. */
+  function resultsTable(round, res) {
+    var rating = round.kind === "rating";
+    var number = {}, text = {};
+    round.items.forEach(function (item, i) { number[item.id] = i + 1; text[item.id] = item.text; });
+    var entries = Live.byId(res.items);
+    var order = (res.ranking || res.items.map(function (r) { return r.id; }))
+      .filter(function (id) { return entries[id] && text[id] !== undefined; });
+    var shown = groups().filter(function (g) {
+      return (res.groups_shown || []).indexOf(g.id) >= 0;
+    });
+    var most = Math.max.apply(null, res.items.map(function (r) { return r.points || 0; })
+      .concat([1]));
+    var seen = {};
+    var columns = "--g:" + shown.length;
+
+    function figure(value) {
+      return rating ? (value === null || value === undefined ? "–"
+        : Live.formatMean(value, lang)) : String(value);
+    }
+    function moved(change) {
+      if (change === null || change === undefined) return null;
+      seen.shift = true;
+      var up = change > 0, same = change === 0;
+      var shownChange = rating ? Live.formatMean(Math.abs(change), lang) : String(Math.abs(change));
+      return h("span", {class: "shift " + (same ? "same" : up ? "up" : "down"),
+        "data-change": String(change)}, (same ? "± " : up ? "▲ +" : "▼ −") + shownChange);
+    }
+
+    var head = h("div", {class: "r-row r-head", "aria-hidden": "true"},
+      h("span", {class: "num"}), h("span", {class: "txt"}),
+      h("span", {class: "overall"}, rating ? t("mean") : t("total_points")),
+      shown.map(function (g) { return h("span", {class: "gcell", "data-group": g.id}, g.name); }));
+
+    var rows = order.map(function (id) {
+      var r = entries[id];
+      var shift = res.shift && res.shift[id];
+      var flags = [];
+      if (rating && r.consensual) {  // the server applies results.CONSENSUS_THRESHOLD
+        seen.consensus = true;
+        flags.push(h("span", {class: "flag consensus"}, "✓ " + t("consensus")));
+      }
+      if (rating && r.divergent) {
+        seen.divergent = true;
+        flags.push(h("span", {class: "flag divergent"}, "⚡ " + t("divergent") + " (" +
+          t("gap", {gap: Live.formatMean(r.divergence, lang)}) + ")"));
+      }
+      var overall = rating
+        ? h("span", {class: "overall"},
+            h("strong", {class: "mean"}, figure(r.mean)), moved(shift && shift.change),
+            distribution(r), h("span", {class: "n"}, t("answers", {n: r.votes})))
+        : h("span", {class: "overall"},
+            h("strong", {class: "points"}, String(r.points)), moved(shift && shift.change),
+            h("span", {class: "pbar", "aria-hidden": "true"},
+              h("span", {style: "width:" + Math.round(100 * r.points / most) + "%"})),
+            h("span", {class: "n"}, r.votes ? t("from_people", {n: r.votes}) : ""));
+      return h("div", {class: "unit r-row" + (r.divergent ? " is-divergent" : ""),
+        "data-item": id, "data-votes": String(r.votes),
+        "data-mean": rating && r.mean !== null ? String(r.mean) : "",
+        "data-points": rating ? "" : String(r.points)},
+        h("span", {class: "num"}, String(number[id])),
+        h("span", {class: "txt", dir: "auto"}, text[id],
+          flags.length ? h("span", {class: "flags"}, flags) : null),
+        overall,
+        shown.map(function (g) {
+          var cell = r.groups ? r.groups[g.id] : null;
+          if (!cell || cell.suppressed) {
+            seen.suppressed = true;
+            return h("span", {class: "gcell suppressed", "data-group": g.id,
+              title: t("too_few")}, "–");
+          }
+          var value = rating ? cell.mean : cell.points;
+          return h("span", {class: "gcell", "data-group": g.id, "data-value": String(value)},
+            h("span", {class: "g-label"}, g.name + ": "), figure(value));
+        }));
+    });
+
+    var notes = [];
+    if (!shown.length) notes.push(h("p", {class: "note too-few-note"}, t("too_few_note")));
+    if (rating) {
+      notes.push(h("p", {class: "legend"}, [1, 2, 3, 4, 5].map(function (v) {
+        return h("span", {class: "key"}, h("span", {class: "seg s" + v}), String(v));
+      })));
+    }
+    var keys = [];
+    if (seen.suppressed) keys.push(h("span", {class: "key"}, "– = " + t("too_few")));
+    if (seen.shift) keys.push(h("span", {class: "key"}, "▲▼ " + t("shift_hint")));
+    if (seen.consensus) keys.push(h("span", {class: "key"}, "✓ " + t("consensus_hint")));
+    if (seen.divergent) keys.push(h("span", {class: "key"}, "⚡ " + t("divergent_hint")));
+    if (keys.length) notes.push(h("p", {class: "legend"}, keys));
+    return {block: h("div", {class: "results-table " + round.kind, style: columns,
+      "data-groups": String(shown.length)}, head, h("div", {class: "paged"}, rows)),
+      notes: notes};
   }
 
   function distribution(r) {
@@ -279,79 +336,112 @@
     return h("span", {class: "dist", "aria-hidden": "true"}, segments);
   }
 
-  function dotsResults(round) {
-    var res = S.results[round.id];
-    var pos = positions(round);
-    var items = res.items.slice().sort(function (a, b) { return b.points - a.points; });
-    var most = Math.max.apply(null, items.map(function (r) { return r.points; }).concat([1]));
-    return h("div", {class: tableClass(round, "dots"), style: tableStyle(round),
-      "data-density": density(round)},
-      groupHead(t("total_points")),
-      items.map(function (r) {
-        return h("div", {class: "r-row", "data-item": r.id, "data-points": String(r.points),
-          "data-votes": String(r.votes)},
-          h("span", {class: "num"}, String(pos[r.id].n)),
-          h("span", {class: "txt"}, h("span", {class: "clamp"}, pos[r.id].text)),
-          h("span", {class: "overall"},
-            h("strong", {class: "points"}, String(r.points)),
-            h("span", {class: "pbar", "aria-hidden": "true"},
-              h("span", {style: "width:" + Math.round(100 * r.points / most) + "%"})),
-            h("span", {class: "n"}, r.votes ? t("from_people", {n: r.votes}) : "")),
-          groupCells(r, pointsOf));
-      }));
-  }
-
   function ideasBoard(round) {
     var ideas = S.ideas[round.id] || [];
-    if (!ideas.length) return h("p", {class: "big-hint"}, t("no_ideas"));
-    var columns = ideas.length <= 4 ? 1 : ideas.length <= 10 ? 2 : 3;
-    return h("ol", {class: "ideas-board", style: "column-count:" + columns},
+    if (!ideas.length) {
+      return {block: h("div", {class: "paged"}, h("p", {class: "unit big-hint"}, t("no_ideas")))};
+    }
+    return {block: h("ol", {class: "paged ideas-board" + (ideas.length > 4 ? " two" : "")},
       ideas.map(function (idea, i) {
-        return h("li", {class: "idea-card" + (i < 3 && idea.upvotes > 0 ? " top" : ""),
+        return h("li", {class: "unit idea-card" + (i < 3 && idea.upvotes > 0 ? " top" : ""),
           "data-idea": String(idea.id), "data-upvotes": String(idea.upvotes)},
-          h("span", {class: "idea-text"}, idea.text),
+          h("span", {class: "idea-text", dir: "auto"}, idea.text),
           h("span", {class: "idea-votes", title: t("upvotes", {n: idea.upvotes})},
             "▲ " + idea.upvotes));
-      }));
+      }))};
   }
 
-  /* The largest type at which the round fits the screen: a short round is read from the back
-     of the room, a long one still fits without scrolling. */
-  var MAX_SCALE = 1.6, MIN_SCALE = 0.45;
-  // The statements keep at least this share of a results table's width (short rounds show
-  // up to four lines of each, long rounds one).
-  var TEXT_SHARE = {few: 0.32, mid: 0.36, many: 0.4};
+  /* --- Fitting and pages ---------------------------------------------------------------------- */
+
+  /* The type grows for a short round (read from the back of the room) down to the floor, --s 1:
+     a question of 48 px and statements of 30 px at 1920x1080. Below it the round is paged. */
+  var MAX_SCALE = 1.5, MIN_SCALE = 1;
+  // In a results table the statements keep at least this share of the width.
+  var TEXT_SHARE = 0.34;
+
+  function list() { return stage.querySelector(".paged"); }
+  function units() { var l = list(); return l ? Array.prototype.slice.call(l.children) : []; }
+
   function overflows() {
     if (stage.scrollHeight > stage.clientHeight + 1) return true;
-    var table = stage.querySelector(".results-table");
-    var text = stage.querySelector(".results-table .r-row[data-item] .txt");
-    var share = table && TEXT_SHARE[table.getAttribute("data-density")];
-    if (text && text.clientWidth < share * table.clientWidth) return true;
+    var l = list();
+    if (l && l.scrollHeight > l.clientHeight + 1) return true;
+    var text = stage.querySelector(".results-table .r-row .txt");
+    if (text && text.clientWidth < TEXT_SHARE * list().clientWidth) return true;
     // Wide content spills into the stage's padding first, so ask each block.
     return Array.prototype.some.call(stage.children, function (block) {
       return block.scrollWidth > block.clientWidth + 1;
     });
   }
-  var fitted = {key: null, scale: MAX_SCALE};
   function setScale(scale) { stage.style.setProperty("--s", String(scale)); }
   function step(scale, by) { return Math.round((scale + by) * 100) / 100; }
-  function fit(key) {
-    // New figures for the same round usually need the same size: start there, step either way.
-    var scale = key === fitted.key ? fitted.scale : MAX_SCALE;
+
+  var turner = null;
+  function layout(round) {
+    var pageKey = round ? [round.id, round.attempt, round.state, round.revealed].join("/") : null;
+    var keep = pageKey === S.pageKey ? S.page : 0;
+    S.pageKey = pageKey;
+    units().forEach(function (u) { u.hidden = false; });
+    var scale = MAX_SCALE;
     setScale(scale);
-    if (overflows()) {
-      while (scale > MIN_SCALE && overflows()) setScale(scale = step(scale, -0.05));
-    } else {
-      while (scale < MAX_SCALE) {
-        setScale(step(scale, 0.05));
-        if (overflows()) { setScale(scale); break; }
-        scale = step(scale, 0.05);
-      }
-    }
-    fitted = {key: key, scale: scale};
+    while (scale > MIN_SCALE && overflows()) setScale(scale = step(scale, -0.05));
     stage.setAttribute("data-scale", String(scale));
+    S.pages = paginate();
+    showPage(Math.min(keep, S.pages.length - 1));
+    // While voting the pages turn by themselves; results wait for the facilitator. A redraw
+    // of the same round (a new idea) keeps the turning going at its pace.
+    var turning = round && !round.revealed && S.pages.length > 1;
+    if (turner && (!turning || turner.key !== pageKey)) {
+      window.clearInterval(turner.id);
+      turner = null;
+    }
+    if (turning && !turner) {
+      turner = {key: pageKey, id: window.setInterval(function () {
+        if (S.pages.length > 1) showPage((S.page + 1) % S.pages.length);
+      }, Math.max(2, P.page_seconds || 12) * 1000)};
+    }
   }
-  window.addEventListener("resize", function () { S.stageKey = null; render(); });
+
+  /* The index of each page's first unit. A page ends before the unit that would cross the
+     list's foot; a new page starts at the beginning of a grid row. */
+  function paginate() {
+    var l = list(), all = units();
+    if (!l || !all.length || l.scrollHeight <= l.clientHeight + 1) return [0];
+    var room = l.clientHeight;
+    var rects = all.map(function (u) { return u.getBoundingClientRect(); });
+    var starts = [0], top = rects[0].top;
+    for (var i = 1; i < all.length; i++) {
+      if (rects[i].bottom - top <= room + 0.5) continue;
+      var j = i;
+      while (j - 1 > starts[starts.length - 1] && rects[j - 1].top === rects[i].top) j--;
+      starts.push(j);
+      top = rects[j].top;
+    }
+    return starts;
+  }
+
+  function showPage(n) {
+    S.page = n;
+    var all = units(), from = S.pages[n], to = n + 1 < S.pages.length ? S.pages[n + 1] : all.length;
+    all.forEach(function (u, i) {
+      u.hidden = i < from || i >= to;
+      u.setAttribute("data-page", String(S.pages.filter(function (s) { return s <= i; }).length));
+    });
+    var l = list();
+    if (l) {
+      l.setAttribute("data-page", String(n + 1));
+      l.setAttribute("data-pages", String(S.pages.length));
+    }
+    var pager = stage.querySelector(".pager");
+    if (pager) {
+      fill(pager, S.pages.length > 1 ? [t("page_of", {n: n + 1, total: S.pages.length}),
+        h("span", {class: "dots", "aria-hidden": "true"}, S.pages.map(function (_, i) {
+          return h("span", {class: i === n ? "on" : ""});
+        }))] : null);
+    }
+  }
+
+  window.addEventListener("resize", redrawStage);
 
   render();
 })();

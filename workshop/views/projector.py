@@ -3,7 +3,7 @@ its results, and a closing screen after the end."""
 
 import time
 
-from flask import Blueprint, render_template
+from flask import Blueprint, current_app, render_template
 from flask_babel import get_locale
 
 from workshop import voting
@@ -43,6 +43,7 @@ def _view(s, workshop, role, token):
         "language": str(get_locale()),
         "title": state["title"],
         "now": int(time.time() * 1000),
+        "page_seconds": current_app.config["PROJECTOR_PAGE_SECONDS"],
     }
     return render_template("projector/view.html", state=state, ended=ended,
                            join_address=None if ended else join_address,
