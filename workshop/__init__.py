@@ -52,14 +52,17 @@ def create_app(config: dict | None = None) -> Flask:
     app.jinja_env.globals["wording"] = wording
     app.jinja_env.globals["tr"] = lambda: Translator(str(get_locale()))
 
-    from workshop import realtime  # noqa: F401 - registers the Socket.IO handlers
+    from workshop import realtime  # registers the Socket.IO handlers
 
+    realtime.configure(app.config)
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["MESSAGE_QUEUE"] or None,
-        # Events are small; a client sending megabytes is refused by the transport.
-        max_http_buffer_size=app.config["MAX_EVENT_BYTES"],
+        # Events are small: one over MAX_EVENT_BYTES is answered without being parsed
+        # (realtime.GuardedPacket); one over this the transport refuses, closing the connection.
+        max_http_buffer_size=app.config["MAX_TRANSPORT_BYTES"],
+        serializer=realtime.GuardedPacket,
     )
 
     from workshop.views import api, exports, facilitator, participant, projector

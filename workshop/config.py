@@ -36,8 +36,21 @@ class Config:
     # While voting, a round too long for one projector screen turns its pages by itself this
     # often (seconds); results pages are turned by the facilitator.
     PROJECTOR_PAGE_SECONDS = 12.0
-    # Largest Socket.IO message a client may send.
+    # Largest Socket.IO message a client may send: a larger one is answered `payload_too_large`
+    # without being parsed, up to MAX_TRANSPORT_BYTES; beyond that the transport drops it.
     MAX_EVENT_BYTES = 64 * 1024
+    MAX_TRANSPORT_BYTES = 1024 * 1024
+    # Each connection may send EVENT_RATE events a second, in bursts of up to EVENT_BURST
+    # (a phone resending its outbox); beyond that events are answered `rate_limited` and not
+    # done. A connection refused FLOOD_LIMIT times in a row is dropped.
+    EVENT_RATE = 20.0
+    EVENT_BURST = 60
+    FLOOD_LIMIT = 500
+    # Participants who may join one live session (an imported archive is not capped).
+    MAX_PARTICIPANTS = 1000
+    # Per address: failed join codes a minute, sessions created an hour.
+    JOIN_FAILURES_PER_MINUTE = 20
+    SESSIONS_PER_HOUR = 60
     # Seconds SQLite waits for another process's write lock before giving up.
     SQLITE_BUSY_TIMEOUT = 5.0
     # Run Alembic migrations when the app is created.

@@ -43,3 +43,23 @@ class NotFound(WorkshopError):
 class Conflict(WorkshopError):
     status = 409
     default_code = "conflict"
+
+
+class RateLimited(WorkshopError):
+    """Too many requests or events: nothing was done; try again after `retry_after` seconds."""
+    status = 429
+    default_code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float, code: str | None = None):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "retry_after": round(self.retry_after, 2)}
+
+
+class Unavailable(WorkshopError):
+    """The server cannot store anything just now (disk full, database gone): nothing was
+    saved; try again."""
+    status = 503
+    default_code = "storage_unavailable"

@@ -1,7 +1,9 @@
 """Socket.IO handlers: authenticate at connect, validate each event, call the domain, and
 broadcast only after the transaction committed. Tallies are coalesced by one background task."""
 
+import json
 import logging
+import re
 import threading
 import time
 from collections import defaultdict
@@ -11,13 +13,25 @@ from functools import wraps
 from typing import Any
 
 from flask import current_app, request
-from flask_socketio import ConnectionRefusedError, join_room, leave_room
+from flask_socketio import ConnectionRefusedError, disconnect, join_room, leave_room
+from socketio import packet
+from sqlalchemy.exc import OperationalError
 
-from workshop import voting
-from workshop.errors import Forbidden, Invalid, NotFound, Unauthorized, WorkshopError
+from workshop import payloads, voting
+from workshop.errors import (
+    Forbidden,
+    Invalid,
+    NotFound,
+    RateLimited,
+    Unauthorized,
+    Unavailable,
+    WorkshopError,
+)
 from workshop.exports import archive
 from workshop.extensions import db, socketio
+from workshop.limits import PerKey, TokenBucket
 from workshop.models import Participant, WorkshopSession
+from workshop.payloads import TooBig, check_json_text, parse
 from workshop.state import (
     choose_language,
     field_titles,
@@ -33,8 +47,6 @@ from workshop.state import (
 
 log = logging.getLogger(__name__)
 
-MAX_TEXT_FIELD = 1000  # longer strings in a payload are refused before any work
-
 
 # --- Who is connected -------------------------------------------------------------------------
 
@@ -45,6 +57,8 @@ class Client:
     language: str
     participant_id: int | None = None
     group: str | None = None
+    bucket: TokenBucket | None = None  # this connection's share of events
+    refused: int = 0  # events refused in a row for going too fast
 
 
 clients: dict[str, Client] = {}
@@ -217,6 +231,53 @@ def session_deleted(session_id: str) -> None:
     socketio.close_room(room(session_id))
 
 
+# --- What the transport hands us ------------------------------------------------------------------
+
+class _BoundedJSON:
+    """The JSON of Socket.IO packets from clients: text over MAX_EVENT_BYTES or nested too
+    deeply is not parsed. An event still gets its acknowledgement: the packet decodes as the
+    event with a refusal in place of its payload, which the event wrapper answers."""
+
+    max_bytes = 64 * 1024
+    _name = re.compile(r'\[\s*"([A-Za-z_]{1,40})"')
+
+    @classmethod
+    def loads(cls, text, **kwargs):
+        try:
+            check_json_text(text, cls.max_bytes)
+        except TooBig as refusal:
+            named = cls._name.match(text[:64] if isinstance(text, str) else text[:64].decode(
+                "utf-8", "replace"))
+            if named is None:
+                raise ValueError(refusal.message) from None
+            return [named.group(1), refusal]
+        return json.loads(text, **kwargs)
+
+    dumps = staticmethod(json.dumps)
+
+
+class GuardedPacket(packet.Packet):
+    """The server's packets (the client library keeps its own class and limits)."""
+
+    json = _BoundedJSON
+
+
+# Failed join codes per address: guessing a code is slowed down to a few tries a minute.
+join_failures = PerKey(rate=20 / 60, burst=20)
+
+
+def configure(config) -> None:
+    """Take the limits from the app's settings (called by create_app)."""
+    global join_failures
+    _BoundedJSON.max_bytes = config["MAX_EVENT_BYTES"]
+    join_failures = PerKey(rate=config["JOIN_FAILURES_PER_MINUTE"] / 60,
+                           burst=config["JOIN_FAILURES_PER_MINUTE"])
+
+
+def client_address() -> str:
+    return request.remote_addr or "?"
+
+
 # --- Connecting -------------------------------------------------------------------------------
 
 def _refuse(message: str, code: str) -> None:
@@ -231,11 +292,17 @@ def _authenticate(s, auth: Any) -> tuple[Client, WorkshopSession, Participant | 
     language = auth.get("language") if isinstance(auth.get("language"), str) else None
     if "join_code" in auth:
         code = auth["join_code"]
+        address = client_address()
+        if join_failures.blocked(address):
+            raise RateLimited("too many wrong join codes from this address; wait a minute",
+                              code="too_many_attempts", retry_after=join_failures.wait(address))
         if not isinstance(code, str) or len(code) > 32:
+            join_failures.allow(address)
             raise Unauthorized("the join code is not valid", code="unknown_join_code")
         try:
             workshop = voting.find_live_session_by_code(s, code)
         except NotFound:
+            join_failures.allow(address)
             # A phone coming back after the end: say so, rather than "unknown code".
             voting.refuse_ended_participant(s, code, auth.get("participant_token"))
             raise
@@ -283,6 +350,8 @@ def on_connect(auth=None):
     except WorkshopError as exc:
         _refuse(exc.message, exc.code)
     sid = request.sid
+    config = current_app.config
+    client.bucket = TokenBucket(config["EVENT_RATE"], config["EVENT_BURST"])
     clients[sid] = client
     _enter_rooms(sid, client)
     if client.participant_id is not None:
@@ -302,38 +371,6 @@ def on_disconnect(*_args):
 
 # --- Events -----------------------------------------------------------------------------------
 
-ANY = object()
-
-
-def fields(payload: dict, **spec: Any) -> dict[str, Any]:
-    """Check a payload against {name: type}; a name ending in '_' is optional."""
-    wanted = {name.rstrip("_"): (kind, name.endswith("_")) for name, kind in spec.items()}
-    unknown = set(payload) - set(wanted)
-    if unknown:
-        raise Invalid(f"unknown field(s): {', '.join(sorted(map(str, unknown)))}",
-                      code="bad_request")
-    out = {}
-    for name, (kind, optional) in wanted.items():
-        if name not in payload:
-            if not optional:
-                raise Invalid(f"'{name}' is missing", code="bad_request")
-            continue
-        value = payload[name]
-        if kind is not ANY and (not isinstance(value, kind) or isinstance(value, bool)
-                                and kind is not bool):
-            raise Invalid(f"'{name}' must be {_type_name(kind)}", code="bad_request")
-        if isinstance(value, str) and (len(value) > MAX_TEXT_FIELD or "\x00" in value):
-            raise Invalid(f"'{name}' is too long or holds a NUL character", code="bad_request")
-        if kind is int and not 0 <= value < 2**31:  # ids and seconds; SQL integers are finite
-            raise Invalid(f"'{name}' is out of range", code="bad_request")
-        out[name] = value
-    return out
-
-
-def _type_name(kind) -> str:
-    return {int: "a whole number", str: "text", bool: "true or false"}.get(kind, str(kind))
-
-
 Handler = Callable[[Client, dict], tuple[dict, list[Callable[[], None]]]]
 
 
@@ -346,6 +383,9 @@ def event(name: str, *roles: str, joined: bool = False):
             try:
                 if client is None:
                     raise Unauthorized("not connected to a session", code="bad_auth")
+                _fair_share(client)
+                if isinstance(payload, TooBig):  # refused by the packet's JSON, unparsed
+                    raise payload
                 if client.role not in roles:
                     raise Forbidden(f"'{name}' is not allowed for a {client.role}",
                                     code="forbidden")
@@ -355,7 +395,16 @@ def event(name: str, *roles: str, joined: bool = False):
                     raise Invalid("send one JSON object", code="bad_request")
                 reply, after = handler(client, payload or {})
             except WorkshopError as exc:
+                if not isinstance(exc, RateLimited):  # a flood would flood the log too
+                    # A client's mistake: one line, never a traceback.
+                    log.info("event %s refused (%s): %s", name, exc.code, exc.message)
                 return {"ok": False, "error": exc.as_dict()}
+            except OperationalError as exc:
+                # The disk is full or read-only, or the database went away: nothing was
+                # stored, so nothing is acknowledged; the phone keeps it and sends it again.
+                log.warning("event %s: storage unavailable: %s", name, exc.orig)
+                return {"ok": False, "error": Unavailable(
+                    "the server cannot store this just now; it is kept and sent again").as_dict()}
             except Exception:
                 log.exception("event %s failed", name)
                 return {"ok": False, "error": {"code": "internal",
@@ -370,6 +419,21 @@ def event(name: str, *roles: str, joined: bool = False):
     return register
 
 
+def _fair_share(client: Client) -> None:
+    """Take one of the connection's tokens, or refuse without doing the work. A connection
+    that keeps sending while refused is dropped."""
+    if client.bucket is None or client.bucket.take():
+        client.refused = 0
+        return
+    client.refused += 1
+    if client.refused == current_app.config["FLOOD_LIMIT"]:
+        log.warning("dropping a %s connection of session %s: %d events refused in a row",
+                    client.role, client.session_id, client.refused)
+        disconnect()
+    raise RateLimited("too many events; wait a moment and send again",
+                      retry_after=client.bucket.wait())
+
+
 def _load(s, client: Client) -> tuple[WorkshopSession, Participant | None]:
     workshop = s.get(WorkshopSession, client.session_id)
     if workshop is None:
@@ -382,13 +446,14 @@ def _load(s, client: Client) -> tuple[WorkshopSession, Participant | None]:
 
 @event("join", "participant")
 def on_join(client: Client, payload: dict):
-    f = fields(payload, group=str, language_=str)
+    f = parse(payloads.Join, payload)
     if client.participant_id is not None:
         raise Invalid("you have joined already", code="already_joined")
     with db.write() as s:
         workshop, _ = _load(s, client)
-        participant, token = voting.join(s, workshop, f["group"],
-                                         f.get("language", client.language))
+        participant, token = voting.join(
+            s, workshop, f["group"], f["language"] or client.language,
+            max_participants=current_app.config["MAX_PARTICIPANTS"])
         participant_id = participant.id
     sid = request.sid
     leave_room(room(client.session_id, "lang:" + client.language), sid=sid)
@@ -406,7 +471,7 @@ def on_join(client: Client, payload: dict):
 
 @event("language", "participant", joined=True)
 def on_language(client: Client, payload: dict):
-    f = fields(payload, language=str)
+    f = parse(payloads.Language, payload)
     with db.write() as s:
         workshop, participant = _load(s, client)
         voting.set_language(workshop, participant, f["language"])
@@ -422,7 +487,7 @@ def on_language(client: Client, payload: dict):
 
 @event("vote", "participant", joined=True)
 def on_vote(client: Client, payload: dict):
-    f = fields(payload, round=int, item=str, value=ANY)
+    f = parse(payloads.Vote, payload)
     with db.write() as s:
         workshop, participant = _load(s, client)
         answer = voting.cast_vote(s, workshop, participant, f["round"], f["item"], f["value"])
@@ -431,7 +496,7 @@ def on_vote(client: Client, payload: dict):
 
 @event("idea", "participant", joined=True)
 def on_idea(client: Client, payload: dict):
-    f = fields(payload, round=int, text=str)
+    f = parse(payloads.Idea, payload)
     with db.write() as s:
         workshop, participant = _load(s, client)
         idea = voting.submit_idea(s, workshop, participant, f["round"], f["text"])
@@ -443,28 +508,28 @@ def on_idea(client: Client, payload: dict):
 
 @event("upvote", "participant", joined=True)
 def on_upvote(client: Client, payload: dict):
-    f = fields(payload, idea=int, on_=bool)
+    f = parse(payloads.Upvote, payload)
     with db.write() as s:
         workshop, participant = _load(s, client)
-        idea, count = voting.upvote(s, workshop, participant, f["idea"], f.get("on", True))
+        idea, count = voting.upvote(s, workshop, participant, f["idea"], f["on"])
         round_id = idea.round_id
-    reply = {"idea": f["idea"], "upvotes": count, "upvoted": f.get("on", True)}
+    reply = {"idea": f["idea"], "upvotes": count, "upvoted": f["on"]}
     return reply, [lambda: broadcaster.rounds_changed(client.session_id, round_id)]
 
 
 @event("done", "participant", joined=True)
 def on_done(client: Client, payload: dict):
-    f = fields(payload, round=int, done_=bool)
+    f = parse(payloads.Done, payload)
     with db.write() as s:
         workshop, participant = _load(s, client)
-        voting.mark_done(s, workshop, participant, f["round"], f.get("done", True))
-    return ({"round": f["round"], "done": f.get("done", True)},
+        voting.mark_done(s, workshop, participant, f["round"], f["done"])
+    return ({"round": f["round"], "done": f["done"]},
             [lambda: broadcaster.rounds_changed(client.session_id, f["round"])])
 
 
 def _round_action(action: Callable) -> Handler:
     def handler(client: Client, payload: dict):
-        f = fields(payload, round=int)
+        f = parse(payloads.RoundAction, payload)
         with db.write() as s:
             workshop, _ = _load(s, client)
             had_timer = workshop.timer_ends_at is not None
@@ -500,16 +565,16 @@ def _moderate(client: Client, idea, rnd) -> tuple[dict, list[Callable[[], None]]
 
 @event("hide_idea", "facilitator")
 def on_hide_idea(client: Client, payload: dict):
-    f = fields(payload, idea=int, hidden_=bool)
+    f = parse(payloads.HideIdea, payload)
     with db.write() as s:
         workshop, _ = _load(s, client)
-        idea, rnd = voting.hide_idea(s, workshop, f["idea"], f.get("hidden", True))
+        idea, rnd = voting.hide_idea(s, workshop, f["idea"], f["hidden"])
         return _moderate(client, idea, rnd)
 
 
 @event("approve_idea", "facilitator")
 def on_approve_idea(client: Client, payload: dict):
-    f = fields(payload, idea=int)
+    f = parse(payloads.ApproveIdea, payload)
     with db.write() as s:
         workshop, _ = _load(s, client)
         idea, rnd = voting.approve_idea(s, workshop, f["idea"])
@@ -519,9 +584,7 @@ def on_approve_idea(client: Client, payload: dict):
 @event("page", "facilitator")
 def on_page(client: Client, payload: dict):
     """Turn the projector's pages of a long round's results (step 1 forward, -1 back)."""
-    f = fields(payload, round=int, step=ANY)
-    if f["step"] not in (-1, 1) or isinstance(f["step"], bool):
-        raise Invalid("'step' is 1 (next page) or -1 (previous page)", code="bad_request")
+    f = parse(payloads.Page, payload)
     with db.read() as s:
         workshop, _ = _load(s, client)
         voting.get_round(s, workshop, f["round"])
@@ -531,7 +594,7 @@ def on_page(client: Client, payload: dict):
 
 @event("timer", "facilitator")
 def on_timer(client: Client, payload: dict):
-    f = fields(payload, seconds=int)
+    f = parse(payloads.Timer, payload)
     with db.write() as s:
         workshop, _ = _load(s, client)
         voting.set_timer(workshop, f["seconds"])
@@ -542,7 +605,7 @@ def on_timer(client: Client, payload: dict):
 
 @event("end_session", "facilitator")
 def on_end_session(client: Client, payload: dict):
-    fields(payload)
+    parse(payloads.Empty, payload)
     with db.write() as s:
         workshop, _ = _load(s, client)
         changed = [r.id for r in voting.end_session(s, workshop)]

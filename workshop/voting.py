@@ -715,9 +715,15 @@ def _live(workshop: WorkshopSession) -> None:
 
 
 def join(session: Session, workshop: WorkshopSession, group_key: Any,
-         language: Any) -> tuple[Participant, str]:
-    """A new anonymous participant in a group; the token is their only identity."""
+         language: Any, *, max_participants: int | None = None) -> tuple[Participant, str]:
+    """A new anonymous participant in a group; the token is their only identity. A session
+    takes at most `max_participants` (participants coming back are not new)."""
     _live(workshop)
+    if max_participants is not None and session.scalar(
+            select(func.count()).select_from(Participant)
+            .where(Participant.session_id == workshop.id)) >= max_participants:
+        raise Conflict(f"this session is full: {max_participants} people have joined",
+                       code="session_full")
     group = next((g for g in workshop.groups if g.key == group_key), None)
     if group is None:
         raise Invalid("choose one of the session's groups: "

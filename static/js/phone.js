@@ -14,6 +14,7 @@
   var langBox = document.getElementById("langs");
 
   var ACK_MS = 10000;
+  var RETRY_STORAGE_S = 3;  // the server could not store an answer: try again this soon
   var sessionCodes = P.languages.map(function (l) { return l.code; });
 
   function has(list, x) { return list.indexOf(x) >= 0; }
@@ -311,9 +312,16 @@
     if (S.inflight || !socket.connected || !S.joined) return;
     var op = nextOp();
     if (!op) return;
+    var sent = JSON.parse(JSON.stringify(op.payload));
+    if (JSON.stringify(sent).length > P.max_event_bytes) {
+      // The server would refuse it unread (or drop the connection): never send it again.
+      refused(op, sent, {code: "payload_too_large"});
+      render();
+      flush();
+      return;
+    }
     S.inflight = op.key;
     var gen = S.gen;
-    var sent = JSON.parse(JSON.stringify(op.payload));
     Live.call(socket, op.event, sent, ACK_MS).then(function (ack) {
       if (gen !== S.gen) {
         // From a connection that has dropped meanwhile: still saved if the server said so.
@@ -321,11 +329,18 @@
         return;
       }
       S.inflight = null;
+      var code = ack.error && ack.error.code;
       if (ack.ok) {
         accepted(op, sent, ack);
       } else if (ack.lost) {
         // No answer: keep the answer and start over on a fresh connection.
         Live.forceReconnect(socket);
+      } else if (code === "rate_limited" || code === "storage_unavailable") {
+        // Nothing was done: keep the answer and send it again in a moment.
+        var wait = code === "rate_limited" ? (ack.error.retry_after || 1) : RETRY_STORAGE_S;
+        window.setTimeout(flush, Math.max(0.2, wait) * 1000);
+        render();
+        return;
       } else {
         refused(op, sent, ack.error);
       }
@@ -369,6 +384,7 @@
     var message = {
       round_not_open: t("not_saved_closed", {n: 1}),
       session_ended: t("not_saved_closed", {n: 1}),
+      payload_too_large: t("too_large"),
       over_budget: t("over_budget"),
       over_item_max: t("over_item_max"),
       idea_empty: t("idea_empty"),

@@ -147,8 +147,9 @@ def test_rating_votes_change_and_withdraw(room):
         "vote", {"round": room.rating, "item": item, "value": value}, callback=True)
     assert error(vote("health-c1", 3)) == "round_not_open"
     room.act("open_round", round=room.rating)
-    for bad in (0, 6, -1, 3.5, "3", True, [3]):
+    for bad in (0, 6, -1, 3.5, "3", True, 2**40):
         assert error(vote("health-c1", bad)) == "invalid_value"
+    assert error(vote("health-c1", [3])) == "bad_request"  # not even one value
     assert error(vote("housing-c1", 3)) == "item_not_found"
     ack = vote("health-c1", 3)
     assert ack == {"ok": True, "round": room.rating, "item": "health-c1", "value": 3,

@@ -73,6 +73,7 @@ def join_code(code: str):
                                 for code in current_app.config["INTERFACE_LANGUAGES"]],
         "texts": interface_texts(common={}, phone={"max_idea": voting.MAX_IDEA_LENGTH}),
         "max_idea": voting.MAX_IDEA_LENGTH,
+        "max_event_bytes": current_app.config["MAX_EVENT_BYTES"],
         "now": int(time.time() * 1000),
         "join_url": url_for("participant.join"),
     }
