@@ -9,6 +9,7 @@ from workshop import catalogue, migrate, wording
 from workshop.config import PROJECT_ROOT, load_settings
 from workshop.extensions import babel, db, socketio
 from workshop.i18n import Translator
+from workshop.limits import PerKey
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -55,6 +56,8 @@ def create_app(config: dict | None = None) -> Flask:
     from workshop import realtime  # registers the Socket.IO handlers
 
     realtime.configure(app.config)
+    per_hour = app.config["SESSIONS_PER_HOUR"]
+    app.extensions["workshop.creations"] = PerKey(rate=per_hour / 3600, burst=per_hour)
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],

@@ -26,10 +26,13 @@ class Config:
     PORT = 5000
     DEFAULT_LANGUAGE = "de"
     INTERFACE_LANGUAGES = ("de", "en")
-    # Upload limit for catalogue files and JSON imports.
-    MAX_CONTENT_LENGTH = 4 * 1024 * 1024
-    # A session's JSON backup for POST /api/sessions/import (several hundred participants).
-    MAX_IMPORT_BYTES = 64 * 1024 * 1024
+    # Largest request body (forms, JSON): a catalogue upload with a little room for the form.
+    MAX_CONTENT_LENGTH = 1024 * 1024 + 64 * 1024
+    # A catalogue file (YAML or JSON); the built-in toolbox in eight languages is ~0.4 MiB.
+    MAX_CATALOGUE_BYTES = 1024 * 1024
+    # A session's JSON backup for POST /api/sessions/import (about 45,000 votes: 400 people
+    # answering every item of the toolbox).
+    MAX_IMPORT_BYTES = 8 * 1024 * 1024
     # Tallies, results and idea lists go out at most this often per session (seconds),
     # however fast votes arrive. 0 turns the background sender off (tests flush by hand).
     LIVE_FLUSH_INTERVAL = 0.3

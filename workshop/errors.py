@@ -45,6 +45,11 @@ class Conflict(WorkshopError):
     default_code = "conflict"
 
 
+class TooLarge(WorkshopError):
+    status = 413
+    default_code = "request_entity_too_large"
+
+
 class RateLimited(WorkshopError):
     """Too many requests or events: nothing was done; try again after `retry_after` seconds."""
     status = 429

@@ -271,7 +271,8 @@ def test_a_custom_id_is_taken_once_uploaded(client):
 
 
 def test_an_oversized_upload_is_refused_with_413(app, client):
-    limit = app.config["MAX_CONTENT_LENGTH"]
+    limit = app.config["MAX_CATALOGUE_BYTES"]
+    assert limit < app.config["MAX_CONTENT_LENGTH"]  # the catalogue's own, smaller limit
     body = custom_yaml("too-big").encode() + b"# " + b"x" * limit + b"\n"
     assert len(body) > limit
     response = post_catalogue(client, body)
@@ -348,3 +349,25 @@ def test_a_session_cannot_use_an_unknown_catalogue(client):
     assert error["code"] == "invalid_session"
     assert error["problems"] == [
         {"field": "catalogue", "message": "no catalogue with id 'erfurt-2026'"}]
+
+
+def test_bounds_on_a_catalogue_are_problems_not_faults(client):
+    """Counts, nesting and values YAML cannot construct: a 400 naming them, nothing stored."""
+    many = custom_yaml("many").replace("action_fields:\n", "action_fields:\n" + "".join(
+        f"  - {{id: f{n}, title: {{de: F{n}, en: F{n}}}, description: {{de: x, en: x}}, "
+        f"challenges: [{{id: f{n}-c1, text: {{de: x, en: x}}}}], principle_groups: []}}\n"
+        for n in range(40)))
+    cases = {
+        "too many": (many, "at most 30"),
+        "a bad date": (custom_yaml("dated") + "updated: 2026-13-45\n", "not a valid timestamp"),
+        "a bad int": (custom_yaml("counted") + "edition: !!int abc\n", "not a valid int"),
+        "deep JSON": ("[" * 5000 + "]" * 5000, "nest deeper than 32"),
+        "deep YAML": ("a:\n" + "".join(" " * i + "a:\n" for i in range(1, 1200)),
+                      "nest deeper than 32"),
+    }
+    for name, (body, expected) in cases.items():
+        response = post_catalogue(client, body)
+        assert response.status_code == 400, name
+        messages = [p["message"] for p in response.get_json()["error"]["problems"]]
+        assert any(expected in m for m in messages), (name, messages)
+    assert listed_ids(client) == [("whole-comm", True)]

@@ -722,3 +722,11 @@ def test_import_may_be_larger_than_other_uploads(app, client):
     response = import_(client, b"{" + b" " * 2000 + b"}")
     assert response.status_code == 400  # read and refused for what it is, not for its size
     assert response.get_json()["error"]["code"] != "request_entity_too_large"
+
+
+def test_an_import_nested_too_deeply_is_refused_unread(client):
+    counts = row_counts()
+    response = import_(client, b"[" * 100_000 + b"]" * 100_000)
+    assert response.status_code == 400
+    assert "nests deeper" in response.get_json()["error"]["message"]
+    assert row_counts() == counts

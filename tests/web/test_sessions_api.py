@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 
 from tests.factories import api_session, auth, session_spec
 from workshop.extensions import db
+from workshop.limits import PerKey
 from workshop.models import Group, Participant, Round, Vote, WorkshopSession
 from workshop.voting import JOIN_CODE_ALPHABET, JOIN_CODE_LENGTH, hash_token
 
@@ -307,3 +308,27 @@ def test_results_of_a_fresh_session(client):
                                   "/p/a%00b", "/f/a%00b", "/s/a%00b/summary"])
 def test_nul_in_a_path_is_not_found_not_a_crash(client, path):
     assert client.get(path).status_code in (401, 403, 404)
+
+
+def test_deeply_nested_json_is_a_400_not_a_fault(client):
+    response = client.post("/api/sessions", data="[" * 50_000 + "]" * 50_000,
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "too_deep"
+
+
+def test_session_creation_is_limited_per_address(app, client):
+    app.extensions["workshop.creations"] = PerKey(rate=1 / 3600, burst=2)
+    body = {"title": "Workshop", "place": "Erfurt", "date": "2026-03-14"}
+    assert [client.post("/api/sessions", json=body).status_code for _ in range(3)] == \
+        [201, 201, 429]
+    refused = client.post("/api/sessions", json=body).get_json()["error"]
+    assert refused["code"] == "rate_limited" and refused["retry_after"] > 0
+    # Another address still may; the start page says it in the page's language.
+    other = app.test_client()
+    assert other.post("/api/sessions", json=body,
+                      environ_base={"REMOTE_ADDR": "127.0.0.2"}).status_code == 201
+    page = client.post("/", data={**body, "groups": ["Verwaltung"]},
+                       headers={"Accept-Language": "de"})
+    assert page.status_code == 429
+    assert "zu viele Sitzungen" in page.get_data(as_text=True)

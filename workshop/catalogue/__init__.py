@@ -65,8 +65,13 @@ def summary(doc: dict[str, Any], builtin: bool) -> dict[str, Any]:
 def add(session: Session, source: str | bytes) -> dict[str, Any]:
     """Validate and store an uploaded catalogue; nothing is stored unless all of it is valid."""
     doc = load(source)
+    store(session, doc)
+    return doc
+
+
+def store(session: Session, doc: dict[str, Any]) -> None:
+    """Store a catalogue `load()` has validated (parse it first, outside the transaction)."""
     if doc["id"] in builtin_catalogues() or session.get(Catalogue, doc["id"]) is not None:
         raise Conflict(f"a catalogue with id '{doc['id']}' exists already; choose another id",
                        code="catalogue_exists")
     session.add(Catalogue(id=doc["id"], content=doc))
-    return doc

@@ -8,10 +8,18 @@ from typing import Any
 
 import yaml
 
+from workshop.payloads import json_depth
+
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 # BCP 47 tags such as de, pt-BR, or de-x-ls (private use: German in Easy Language).
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
 MAX_TEXT = 10_000
+# Bounds that fit any real toolbox (the built-in one: 5 fields, 118 items, 8 languages) and
+# keep one upload from costing the server much: beyond them the catalogue is refused.
+MAX_FIELDS = 30
+MAX_ITEMS = 2_000  # challenges, principles and practices together
+MAX_LANGUAGES = 20
+MAX_DEPTH = 32  # nesting of mappings and lists; the format needs 6
 
 
 @dataclass(frozen=True)
@@ -114,6 +122,12 @@ class _Builder:
         except yaml.YAMLError as exc:
             self.problems.append(_yaml_problem(exc, format_path(path)))
             return None
+        except (ValueError, TypeError, OverflowError):
+            # A date such as 2026-13-45, or "!!int abc": YAML's own constructors give up.
+            kind = node.tag.rsplit(":", 1)[-1]
+            self.problems.append(Problem(format_path(path), node.start_mark.line + 1,
+                                         f"{node.value!r} is not a valid {kind}"))
+            return None
         if isinstance(value, float) and not math.isfinite(value):
             # JSON has no NaN or infinity; PostgreSQL would refuse to store the catalogue.
             self.problems.append(Problem(format_path(path), node.start_mark.line + 1,
@@ -157,6 +171,10 @@ def _parse(source: str | bytes) -> tuple[Any, dict[tuple, int], list[Problem]]:
             ) from None
     if not source.strip():
         raise CatalogueInvalid([Problem("", None, "the file is empty")])
+    # JSON's nesting is counted before parsing; YAML's (indentation too) while composing.
+    if source.lstrip()[:1] in ("{", "[") and json_depth(source) > MAX_DEPTH:
+        raise CatalogueInvalid([Problem("", None, f"lists and mappings nest deeper than "
+                                                  f"{MAX_DEPTH} levels")])
     try:
         try:
             node = _compose(source)
@@ -168,10 +186,17 @@ def _parse(source: str | bytes) -> tuple[Any, dict[tuple, int], list[Problem]]:
             node = _compose(source.replace("\t", " "))
     except yaml.YAMLError as exc:
         raise CatalogueInvalid([_yaml_problem(exc)]) from None
+    except RecursionError:  # deep nesting by indentation, which the bracket count misses
+        raise CatalogueInvalid([Problem("", None, f"lists and mappings nest deeper than "
+                                                  f"{MAX_DEPTH} levels")]) from None
     if node is None:  # only comments or document markers
         raise CatalogueInvalid([Problem("", None, "the file is empty")])
     builder = _Builder()
-    data = builder.build(node)
+    try:
+        data = builder.build(node)
+    except RecursionError:
+        raise CatalogueInvalid([Problem("", None, f"lists and mappings nest deeper than "
+                                                  f"{MAX_DEPTH} levels")]) from None
     return data, builder.lines, builder.problems
 
 
@@ -181,6 +206,7 @@ class _Validator:
         self.problems: list[Problem] = []
         self.languages: list[str] = []
         self.seen_ids: dict[str, str] = {}
+        self.item_count = 0
 
     def problem(self, path: tuple, message: str) -> None:
         line = None
@@ -277,8 +303,15 @@ class _Validator:
         fields = self.items(doc, "action_fields", (), required=True)
         if "action_fields" in doc and isinstance(doc["action_fields"], list) and not fields:
             self.problem(("action_fields",), "must list at least one action field")
+        if len(fields) > MAX_FIELDS:
+            self.problem(("action_fields",), f"lists {len(fields)} action fields; at most "
+                                             f"{MAX_FIELDS} are allowed")
+            return
         for i, field in enumerate(fields):
             self.action_field(field, ("action_fields", i))
+        if self.item_count > MAX_ITEMS:
+            self.problem(("action_fields",), f"holds {self.item_count} challenges, principles "
+                                             f"and practices; at most {MAX_ITEMS} are allowed")
 
     def languages_of(self, doc: dict) -> None:
         value = self.required(doc, "languages", ())
@@ -295,6 +328,9 @@ class _Validator:
                 self.problem(("languages", i), f"language '{language}' is listed twice")
             else:
                 self.languages.append(language)
+        if len(self.languages) > MAX_LANGUAGES:
+            self.problem(("languages",), f"lists {len(self.languages)} languages; at most "
+                                         f"{MAX_LANGUAGES} are allowed")
 
     def action_field(self, field: Any, path: tuple) -> None:
         if not self.mapping(field, path):
@@ -306,6 +342,12 @@ class _Validator:
         groups = self.items(field, "principle_groups", path, required=True)
         if not challenges and not groups and "challenges" in field:
             self.problem(path, "has neither challenges nor principles to vote on")
+        self.item_count += len(challenges) + len(self.items(field, "practices", path,
+                                                             required=False))
+        self.item_count += sum(len(g["principles"]) for g in groups if isinstance(g, dict)
+                               and isinstance(g.get("principles"), list))
+        if self.item_count > MAX_ITEMS:
+            return  # refused for its size; its texts are not worth reading
         for i, challenge in enumerate(challenges):
             here = path + ("challenges", i)
             if self.mapping(challenge, here):

@@ -74,6 +74,20 @@ def exporter(fmt: str) -> Exporter:
     return importlib.import_module(f"{__name__}.{fmt}").export
 
 
+def prepare(fmt: str, ctx: "Context") -> Callable[[], Export]:
+    """An export in two steps: what the format needs is read now, inside the caller's read
+    transaction; the returned function writes the file from it, touching neither database nor
+    request, so it can run off the event loop (`offload`) after the transaction closed.
+    A format with heavy writing (PDF, XLSX, JSON) has `prepare(ctx)`; the others are
+    written at once."""
+    export = exporter(fmt)
+    module = importlib.import_module(f"{__name__}.{fmt}")
+    if hasattr(module, "prepare"):
+        return module.prepare(ctx)
+    done = export(ctx)
+    return lambda: done
+
+
 def pseudonyms(secret_key: str, session_id: str, participant_ids: list[int]) -> dict[int, str]:
     """"P-3f9c0a1b" per participant row id; longer for the whole session if two collide."""
     key = secret_key.encode()

@@ -3,11 +3,13 @@
 import logging
 import os
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 
-from workshop.exports import Context, exporter, filename
+from workshop.exports import Context, Export, filename, prepare
 from workshop.extensions import db
 from workshop.models import WorkshopSession
+from workshop.offload import offload
 
 log = logging.getLogger(__name__)
 
@@ -18,22 +20,22 @@ def write(data_dir: str, session_id: str, secret_key: str) -> list[Path]:
     Runs as a background task, with no request or app context: each report takes its
     language's translations from its Context, not from a locale around it.
     """
-    outputs: list[tuple[str, bytes]] = []
+    planned: list[tuple[str, Callable[[], Export]]] = []
     with db.read() as session:
         workshop = session.get(WorkshopSession, session_id)
         if workshop is None:
             return []
         first = workshop.languages[0]
-        outputs.append((filename(workshop, "json", first),
-                        exporter("json")(Context(session, workshop, first,
-                                                 secret_key)).content))
+        planned.append((filename(workshop, "json", first),
+                        prepare("json", Context(session, workshop, first, secret_key))))
         for language in workshop.languages:
-            report = exporter("pdf")(Context(session, workshop, language, secret_key))
-            outputs.append((filename(workshop, "pdf", language), report.content))
+            planned.append((filename(workshop, "pdf", language),
+                            prepare("pdf", Context(session, workshop, language, secret_key))))
     target = folder(data_dir, session_id)
     target.mkdir(parents=True, exist_ok=True)
     written = []
-    for name, content in outputs:
+    for name, write in planned:
+        content = offload(write).content  # off the event loop, after the read
         path = target / name
         # A name of its own: two writers at once (a retry, a second worker) never share one.
         partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")

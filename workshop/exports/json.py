@@ -13,6 +13,7 @@ import json
 import re
 import secrets
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -37,6 +38,7 @@ from workshop.models import (
     WorkshopSession,
     utcnow,
 )
+from workshop.payloads import MAX_JSON_DEPTH, json_depth
 from workshop.results import CANT_JUDGE
 
 FORMAT = "workshop-session"
@@ -60,8 +62,13 @@ GROUP_KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
 # --- Export -------------------------------------------------------------------------------------
 
+def prepare(ctx: Context) -> Callable[[], Export]:
+    doc = document(ctx)
+    return lambda: Export(dumps(doc).encode("utf-8"), MIMETYPE)
+
+
 def export(ctx: Context) -> Export:
-    return Export(dumps(document(ctx)).encode("utf-8"), MIMETYPE)
+    return prepare(ctx)()
 
 
 def document(ctx: Context) -> dict[str, Any]:
@@ -658,11 +665,20 @@ def create(session: Session, plan: Plan) -> voting.CreatedSession:
     return voting.CreatedSession(workshop, facilitator_token, projector_token)
 
 
+def read(data: bytes) -> Plan:
+    """An uploaded export to a plan for `create()`: pure work, for a worker thread."""
+    return parse(loads(data))
+
+
 def loads(data: bytes) -> Any:
-    """The request body as JSON; Invalid for anything that is not (NaN and Infinity too)."""
+    """The request body as JSON; Invalid for anything that is not (NaN and Infinity too), or
+    that nests deeper than any export does."""
     def refuse(constant: str) -> Any:
         raise ValueError(f"{constant} is not valid JSON")
 
+    if json_depth(data) > MAX_JSON_DEPTH:
+        raise Invalid(f"the session was not imported: the JSON nests deeper than "
+                      f"{MAX_JSON_DEPTH} levels", code="invalid_json")
     try:
         return json.loads(data.decode("utf-8-sig"), parse_constant=refuse)
     except (UnicodeDecodeError, ValueError) as exc:

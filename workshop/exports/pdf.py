@@ -5,6 +5,7 @@ needed. The bundled DejaVu Sans Condensed prints German, Turkish and Polish lett
 """
 
 import io
+from collections.abc import Callable
 from contextlib import contextmanager
 from contextvars import ContextVar
 from functools import cache
@@ -859,9 +860,13 @@ def render(data: dict[str, Any], tr: Translator) -> bytes:
     return SummaryReport(data, tr).build()
 
 
+def prepare(ctx: Context) -> Callable[[], Export]:
+    data, tr = summary.build(ctx.session, ctx.workshop, ctx.language), ctx.tr
+    return lambda: Export(render(data, tr), MIMETYPE)
+
+
 def export(ctx: Context) -> Export:
-    data = summary.build(ctx.session, ctx.workshop, ctx.language)
-    return Export(render(data, ctx.tr), MIMETYPE)
+    return prepare(ctx)()
 
 
 # --- The comparison of two sessions ---------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import io
 import re
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -130,6 +131,11 @@ def _sheet_name(text: str, taken: set[str]) -> str:
 
 
 def export(ctx: Context) -> Export:
+    return prepare(ctx)()
+
+
+def prepare(ctx: Context) -> Callable[[], Export]:
+    """Every sheet collected from the database now; the workbook written by the function."""
     tr = ctx.tr
     words = labels(tr)
     workshop = ctx.workshop
@@ -151,12 +157,17 @@ def export(ctx: Context) -> Export:
     about = _about_sheet(ctx, about_name, words, group_names, field_titles,
                          {rnd.id: sheet.name for rnd, sheet in round_sheets}, votes_name)
 
+    sheets = (about, *(s for _, s in round_sheets), votes, all_ideas)
+    return lambda: Export(_workbook(sheets), MIMETYPE)
+
+
+def _workbook(sheets) -> bytes:
     book = Workbook(write_only=True)
-    for sheet in (about, *(s for _, s in round_sheets), votes, all_ideas):
+    for sheet in sheets:
         sheet.write(book)
     buffer = io.BytesIO()
     book.save(buffer)
-    return Export(buffer.getvalue(), MIMETYPE)
+    return buffer.getvalue()
 
 
 def _item_texts(ctx: Context, rnd: Round) -> dict[str, str]:

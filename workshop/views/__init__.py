@@ -6,7 +6,7 @@ from functools import wraps
 from flask import abort, current_app, jsonify, redirect, request, url_for
 
 from workshop import voting
-from workshop.errors import Unauthorized
+from workshop.errors import RateLimited, Unauthorized
 from workshop.extensions import db
 
 COOKIES = {"facilitator": "facilitator_{}", "organiser": "organiser_{}",
@@ -14,6 +14,16 @@ COOKIES = {"facilitator": "facilitator_{}", "organiser": "organiser_{}",
 FACILITATOR_COOKIE = COOKIES["facilitator"]
 PROJECTOR_COOKIE = COOKIES["projector"]
 COOKIE_MAX_AGE = 60 * 60 * 24 * 60  # two months: long enough to download results later
+
+
+def limit_creation() -> None:
+    """Sessions created per address: at most SESSIONS_PER_HOUR, then 429 until the share has
+    refilled."""
+    creations = current_app.extensions["workshop.creations"]
+    address = request.remote_addr or "?"
+    if not creations.allow(address):
+        raise RateLimited("too many sessions created from this address; try again later",
+                          retry_after=creations.wait(address))
 
 
 def credentials(session_id: str, roles: tuple[str, ...]) -> list[str]:
@@ -43,10 +53,19 @@ def authorise(s, session_id: str, roles: tuple[str, ...] = ("facilitator",)):
                        code="bad_token")
 
 
+class Later:
+    """What a view returns to finish after its read transaction closed: heavy work (writing
+    a PDF) then runs off the event loop, holding no transaction."""
+
+    def __init__(self, finish):
+        self.finish = finish
+
+
 def for_session(*roles: str, page: bool = False):
     """Decorator for a route with <session_id>: it runs inside one read transaction and gets
     `(s, workshop, role, token)` before its own arguments. A page answers 403 to a missing or
-    wrong credential; the API answers 401 through its error handler."""
+    wrong credential; the API answers 401 through its error handler. A view may return
+    `Later(finish)`: `finish()` is called after the transaction and gives the answer."""
     def decorate(view):
         @wraps(view)
         def run(session_id: str, **kwargs):
@@ -57,7 +76,8 @@ def for_session(*roles: str, page: bool = False):
                     if page:
                         abort(403)
                     raise
-                return view(s, workshop, role, token, **kwargs)
+                answer = view(s, workshop, role, token, **kwargs)
+            return answer.finish() if isinstance(answer, Later) else answer
         return run
     return decorate
 

@@ -12,9 +12,17 @@ from workshop import realtime, voting
 from workshop.catalogue import CatalogueInvalid
 from workshop.errors import Invalid, WorkshopError
 from workshop.extensions import db
+from workshop.offload import offload
+from workshop.payloads import check_json_text
 from workshop.results import MIN_GROUP_VOTERS
 from workshop.state import round_results, session_state
-from workshop.views import authorise, created_answer, for_session, session_links
+from workshop.views import (
+    authorise,
+    created_answer,
+    for_session,
+    limit_creation,
+    session_links,
+)
 
 bp = Blueprint("api", __name__)
 
@@ -66,13 +74,18 @@ def get_catalogue(catalogue_id: str):
 
 @bp.post("/api/catalogues")
 def add_catalogue():
+    request.max_content_length = current_app.config["MAX_CATALOGUE_BYTES"]
     body = request.get_data(cache=False)
+    doc = offload(catalogues.load, body)  # parsed off the event loop, outside a transaction
     with db.write() as session:
-        doc = catalogues.add(session, body)
+        catalogues.store(session, doc)
     return jsonify(catalogues.summary(doc, builtin=False)), 201
 
 
 def _json_body() -> dict:
+    """The request's JSON; its size and nesting are bounded before it is parsed."""
+    if request.is_json:
+        check_json_text(request.get_data(cache=True), current_app.config["MAX_CONTENT_LENGTH"])
     body = request.get_json(silent=True)
     if body is None:
         raise Invalid("send a JSON object with Content-Type: application/json",
@@ -82,6 +95,7 @@ def _json_body() -> dict:
 
 @bp.post("/api/sessions")
 def create_session():
+    limit_creation()
     spec = _json_body()
     with db.write() as session:
         created = voting.create_session(session, spec)

@@ -4,11 +4,12 @@ from flask import Blueprint, current_app, make_response, request
 from werkzeug.exceptions import HTTPException
 
 from workshop import exports
-from workshop.errors import Invalid, NotFound, WorkshopError
+from workshop.errors import Invalid, NotFound, TooLarge, WorkshopError
 from workshop.exports import json as json_export
 from workshop.extensions import db
+from workshop.offload import offload
 from workshop.state import session_state
-from workshop.views import api, created_answer, for_session
+from workshop.views import Later, api, created_answer, for_session
 
 bp = Blueprint("exports", __name__)
 # Errors answer in JSON, exactly as the API's do.
@@ -28,15 +29,19 @@ def _language(workshop) -> str:
 @for_session("facilitator", "organiser")
 def download(session, workshop, role, token, fmt: str):
     """The session's data as a file, for the facilitator and organisers (Bearer or cookie)."""
+    ctx = exports.Context(session, workshop, _language(workshop),
+                          current_app.config["SECRET_KEY"])
     try:
-        export = exports.exporter(fmt)
+        write = exports.prepare(fmt, ctx)
     except exports.UnknownFormat:
         raise NotFound(f"no export format '{fmt}'; choose one of "
                        + ", ".join(exports.FORMATS), code="unknown_format") from None
-    ctx = exports.Context(session, workshop, _language(workshop),
-                          current_app.config["SECRET_KEY"])
-    content, mimetype = export(ctx)
     name = exports.filename(workshop, fmt, ctx.language)
+    # Written after the read transaction, off the event loop: a PDF takes a while.
+    return Later(lambda: _file(*offload(write), name))
+
+
+def _file(content: bytes, mimetype: str, name: str):
     response = make_response(content)
     response.headers["Content-Type"] = mimetype
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -58,9 +63,16 @@ def _uploaded_document() -> bytes:
 @bp.post("/api/sessions/import")
 def import_session():
     """A JSON export re-created as a new, ended session; answers like POST /api/sessions."""
-    # A conference's backup is larger than any catalogue: its own limit, per request.
-    request.max_content_length = current_app.config["MAX_IMPORT_BYTES"]
-    plan = json_export.parse(json_export.loads(_uploaded_document()))
+    # A conference's backup is larger than any catalogue: its own limit, per request (and
+    # room for a form's envelope around the file).
+    limit = current_app.config["MAX_IMPORT_BYTES"]
+    request.max_content_length = limit + 64 * 1024
+    document = _uploaded_document()
+    if len(document) > limit:
+        raise TooLarge(f"the export is larger than {limit} bytes")
+    # Parsing and checking take a while for a big export: off the event loop, before the
+    # write transaction, which then only inserts.
+    plan = offload(json_export.read, document)
     with db.write() as session:
         created = json_export.create(session, plan)
         state = session_state(created.session)

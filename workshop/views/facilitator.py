@@ -4,7 +4,16 @@ import json
 import re
 import time
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
@@ -12,10 +21,12 @@ from werkzeug.exceptions import HTTPException
 from workshop import catalogue as catalogues
 from workshop import exports, voting, wording
 from workshop import summary as summary_data
-from workshop.errors import Invalid, Unauthorized, WorkshopError
+from workshop.errors import Invalid, RateLimited, Unauthorized, WorkshopError
 from workshop.exports import report
 from workshop.extensions import db
 from workshop.i18n import Translator
+from workshop.offload import offload
+from workshop.payloads import check_json_text
 from workshop.state import (
     agenda_catalogue,
     agenda_defaults,
@@ -28,6 +39,7 @@ from workshop.views import (
     FACILITATOR_COOKIE,
     authorise,
     for_session,
+    limit_creation,
     session_links,
     set_token_cookie,
     sign_in_from_link,
@@ -52,8 +64,9 @@ def _form_spec(form) -> dict:
     # The agenda editor's result; without script the field stays empty: the default agenda.
     if form.get("agenda", "").strip():
         try:
+            check_json_text(form["agenda"], current_app.config["MAX_CONTENT_LENGTH"])
             spec["agenda"] = json.loads(form["agenda"])
-        except ValueError:
+        except (ValueError, Invalid):
             spec["agenda"] = "unreadable"  # answered as a problem of the agenda field
     return spec
 
@@ -131,8 +144,13 @@ def start():
 def create():
     spec = _form_spec(request.form)
     try:
+        limit_creation()
         with db.write() as session:
             created = voting.create_session(session, spec)
+    except RateLimited:
+        return _start_page(request.form, [{"field": "", "message": _(
+            "Too many sessions were created from this computer. Try again later.")}],
+            status=429)
     except WorkshopError as exc:
         return _start_page(request.form, form_problems(exc), status=400)
     response = redirect(url_for("facilitator.console", session_id=created.session.id))
@@ -264,7 +282,8 @@ def compare_pdf():
 
     data, language = _comparison()
     name = exports.comparison_filename(data["first"], data["second"], language)
-    response = make_response(pdf.render_comparison(data, Translator(language)))
+    # Its read transaction is closed: the PDF is written off the event loop.
+    response = make_response(offload(pdf.render_comparison, data, Translator(language)))
     response.headers["Content-Type"] = pdf.MIMETYPE
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     response.headers["Cache-Control"] = "no-store"
