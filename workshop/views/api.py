@@ -14,7 +14,13 @@ from workshop.errors import Invalid, WorkshopError
 from workshop.extensions import db
 from workshop.results import MIN_GROUP_VOTERS
 from workshop.state import round_results, session_state
-from workshop.views import authorise, created_answer, for_session, session_links
+from workshop.views import (
+    authorise,
+    created_answer,
+    for_session,
+    organisers_only,
+    session_links,
+)
 
 bp = Blueprint("api", __name__)
 
@@ -65,11 +71,20 @@ def get_catalogue(catalogue_id: str):
 
 
 @bp.post("/api/catalogues")
+@organisers_only
 def add_catalogue():
     body = request.get_data(cache=False)
     with db.write() as session:
         doc = catalogues.add(session, body)
     return jsonify(catalogues.summary(doc, builtin=False)), 201
+
+
+@bp.delete("/api/catalogues/<catalogue_id>")
+@organisers_only
+def delete_catalogue(catalogue_id: str):
+    with db.write() as session:
+        catalogues.delete(session, catalogue_id)
+    return "", 204
 
 
 def _json_body() -> dict:
@@ -81,6 +96,7 @@ def _json_body() -> dict:
 
 
 @bp.post("/api/sessions")
+@organisers_only
 def create_session():
     spec = _json_body()
     with db.write() as session:

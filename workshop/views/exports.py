@@ -8,7 +8,7 @@ from workshop.errors import Invalid, NotFound, WorkshopError
 from workshop.exports import json as json_export
 from workshop.extensions import db
 from workshop.state import session_state
-from workshop.views import api, created_answer, for_session
+from workshop.views import api, created_answer, for_session, organisers_only
 
 bp = Blueprint("exports", __name__)
 # Errors answer in JSON, exactly as the API's do.
@@ -56,6 +56,7 @@ def _uploaded_document() -> bytes:
 
 
 @bp.post("/api/sessions/import")
+@organisers_only
 def import_session():
     """A JSON export re-created as a new, ended session; answers like POST /api/sessions."""
     # A conference's backup is larger than any catalogue: its own limit, per request.
