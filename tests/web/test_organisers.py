@@ -143,7 +143,7 @@ def test_the_start_page_says_who_may_create_without_a_key(client):
     assert 'name="organiser_key"' not in html
     refused = client.post("/?lang=de", data=_start_form(), environ_base=ROOM)
     assert refused.status_code == 403
-    assert "WORKSHOP_ORGANISER_KEY" in refused.get_data(as_text=True)
+    assert "nur auf dem Computer anlegen" in refused.get_data(as_text=True)
     assert sessions() == 0
     assert client.get("/").status_code == 200
     assert "organiser-refusal" not in client.get("/").get_data(as_text=True)
