@@ -189,3 +189,13 @@ def test_refusals_use_the_error_shape(client):
     response = client.post("/api/catalogues", data=json.dumps({"x": 1}), environ_base=ROOM)
     error = response.get_json()["error"]
     assert set(error) == {"code", "message"} and error["message"]
+
+
+def test_the_start_page_offers_uploaded_catalogues_for_deletion_to_organisers(app, client):
+    client.post("/api/catalogues", data=custom_yaml())
+    html = client.get("/").get_data(as_text=True)
+    assert 'data-delete="erfurt-2026"' in html
+    assert 'data-delete="whole-comm"' not in html  # built in
+    assert 'data-delete=' not in client.get("/", environ_base=ROOM).get_data(as_text=True)
+    app.config["ORGANISER_KEY"] = KEY
+    assert 'data-delete=' not in client.get("/").get_data(as_text=True)
