@@ -14,13 +14,7 @@ from workshop.errors import Invalid, WorkshopError
 from workshop.extensions import db
 from workshop.results import MIN_GROUP_VOTERS
 from workshop.state import round_results, session_state
-from workshop.views import (
-    authorise,
-    created_answer,
-    for_session,
-    organisers_only,
-    session_links,
-)
+from workshop.views import authorise, created_answer, for_session, organisers_only, session_links
 
 bp = Blueprint("api", __name__)
 
