@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask, current_app, request, session
 from flask_babel import get_locale
 
-from workshop import catalogue, migrate, wording
+from workshop import catalogue, migrate, security, wording
 from workshop.config import PROJECT_ROOT, load_settings
 from workshop.extensions import babel, db, socketio
 from workshop.i18n import Translator
@@ -75,4 +75,5 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(participant.bp)
     app.register_blueprint(projector.bp)
     app.register_blueprint(exports.bp)
+    security.init_app(app)  # after Socket.IO, so the proxy headers reach its middleware too
     return app

@@ -56,6 +56,13 @@ class Config:
     SESSIONS_PER_HOUR = 60
     # Seconds SQLite waits for another process's write lock before giving up.
     SQLITE_BUSY_TIMEOUT = 5.0
+    # Creating sessions, uploading or deleting catalogues and importing need this key
+    # (Authorization: Bearer <key>, or entered once on the start page). Empty: only requests
+    # from the server's own machine may do these things.
+    ORGANISER_KEY = ""
+    # How many reverse proxies (nginx, ...) stand in front of the server and set
+    # X-Forwarded-For/-Proto/-Host/-Port/-Prefix. 0: trust no such header.
+    TRUSTED_PROXIES = 0
     # Run Alembic migrations when the app is created.
     AUTO_MIGRATE = True
     TESTING = False

@@ -35,6 +35,8 @@
         if (value === null || value === undefined || value === false) return;
         if (key === "class") el.className = value;
         else if (key === "text") el.textContent = value;
+        // Through the CSSOM: the Content-Security-Policy allows no inline style attributes.
+        else if (key === "style") el.style.cssText = value;
         else if (key.slice(0, 2) === "on" && typeof value === "function") {
           el.addEventListener(key.slice(2), value);
         } else if (key === "disabled" || key === "hidden" || key === "value") el[key] = value;

@@ -52,6 +52,36 @@
   boxes.forEach(function (box) {
     box.addEventListener("change", function () { editor.render(); save(); });
   });
+  // Uploaded catalogues can be deleted here (through the API, with this browser's organiser
+  // cookie or from the laptop itself); without script the buttons stay hidden.
+  var uploaded = document.getElementById("uploaded-catalogues");
+  if (uploaded) {
+    var problem = uploaded.querySelector(".problems");
+    Array.prototype.forEach.call(uploaded.querySelectorAll("[data-delete]"), function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        if (!window.confirm(uploaded.dataset.confirm)) return;
+        var id = button.dataset.delete;
+        window.fetch("/api/catalogues/" + encodeURIComponent(id),
+                     {method: "DELETE", credentials: "same-origin"}).then(function (response) {
+          if (response.status === 204) {
+            window.location.reload();
+            return;
+          }
+          return response.json().then(function (body) {
+            var code = body && body.error && body.error.code;
+            problem.textContent = code === "catalogue_in_use" ? uploaded.dataset.inUse
+              : uploaded.dataset.failed;
+            problem.hidden = false;
+          });
+        }).catch(function () {
+          problem.textContent = uploaded.dataset.failed;
+          problem.hidden = false;
+        });
+      });
+    });
+  }
+
   form.addEventListener("submit", function (event) {
     if (!editor.check()) {
       event.preventDefault();

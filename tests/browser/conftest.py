@@ -25,6 +25,38 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+# Run before any page script, outside the page's Content-Security-Policy: every violation (an
+# inline style or script, a blocked connection) becomes a console error the tests collect.
+REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline")
+                + " at " + e.sourceFile + ":" + e.lineNumber);
+});
+"""
+
+
+class CheckedChromium:
+    """The browser, whose every page reports Content-Security-Policy violations."""
+
+    def __init__(self, browser):
+        self.browser = browser
+        self.violations: list[str] = []
+
+    def new_context(self, **kwargs):
+        context = self.browser.new_context(**kwargs)
+        context.add_init_script(REPORT_VIOLATIONS)
+        context.on("console", self._console)
+        return context
+
+    def _console(self, message) -> None:
+        if message.type == "error" and ("CSP violation" in message.text
+                                        or "Content Security Policy" in message.text):
+            self.violations.append(message.text)
+
+    def __getattr__(self, name):
+        return getattr(self.browser, name)
+
+
 @pytest.fixture(scope="session")
 def chromium():
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
@@ -36,8 +68,20 @@ def chromium():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
+        yield CheckedChromium(browser)
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def no_csp_violations(request):
+    """Every page of every browser test keeps the Content-Security-Policy."""
+    if "chromium" not in request.fixturenames:
+        yield
+        return
+    browser = request.getfixturevalue("chromium")
+    del browser.violations[:]
+    yield
+    assert browser.violations == []
 
 
 @pytest.fixture(scope="module")

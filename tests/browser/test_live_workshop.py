@@ -35,7 +35,10 @@ class Room:
         self.contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda exc: self.errors.append(f"{page.url}: {exc}"))
-        page.goto(url)
+        page.sockets = []
+        page.on("websocket", lambda ws: page.sockets.append(ws))
+        response = page.goto(url)
+        assert "default-src 'self'" in response.headers["content-security-policy"]
         return page
 
     def phone(self, locale: str):
@@ -354,6 +357,11 @@ def test_a_workshop_driven_from_the_console(room, live_server, screenshot):
     expect(de.locator(f'.idea[data-idea="{hidden}"]')).to_have_count(0)
     console.evaluate("window.scrollTo(0, 0)")
     screenshot(console, "console")
+    # Under the Content-Security-Policy (connect-src 'self') every live page talks over a
+    # websocket, not only long-polling.
+    for page in [console, projector, *phones.values()]:
+        assert any("/socket.io/" in ws.url and "transport=websocket" in ws.url
+                   and not ws.is_closed() for ws in page.sockets), page.url
     console.locator(".next-step").click()  # close
     console.locator(".next-step").click()  # reveal
     screen(en, "results")

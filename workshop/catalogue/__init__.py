@@ -8,13 +8,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workshop.catalogue.loader import CatalogueInvalid, Problem, load
-from workshop.errors import Conflict, NotFound
-from workshop.models import Catalogue
+from workshop.errors import Conflict, Forbidden, NotFound
+from workshop.models import Catalogue, WorkshopSession
 
 BUILTIN_DIR = Path(__file__).resolve().parent
 DEFAULT_CATALOGUE = "whole-comm"
 
-__all__ = ["CatalogueInvalid", "Problem", "load", "builtin_catalogues", "get", "list_all", "add"]
+__all__ = ["CatalogueInvalid", "Problem", "load", "builtin_catalogues", "get", "list_all", "add",
+           "delete"]
 
 
 @cache
@@ -75,3 +76,18 @@ def store(session: Session, doc: dict[str, Any]) -> None:
         raise Conflict(f"a catalogue with id '{doc['id']}' exists already; choose another id",
                        code="catalogue_exists")
     session.add(Catalogue(id=doc["id"], content=doc))
+
+
+def delete(session: Session, catalogue_id: str) -> None:
+    """Remove an uploaded catalogue no live session uses; ended sessions keep their own copy."""
+    if catalogue_id in builtin_catalogues():
+        raise Forbidden(f"'{catalogue_id}' is built in and cannot be deleted",
+                        code="catalogue_builtin")
+    get(session, catalogue_id)  # NotFound for an unknown id
+    live = session.scalar(select(WorkshopSession.id).where(
+        WorkshopSession.catalogue_id == catalogue_id, WorkshopSession.ended_at.is_(None))
+        .limit(1))
+    if live is not None:
+        raise Conflict(f"a live session uses the catalogue '{catalogue_id}'; end it first",
+                       code="catalogue_in_use")
+    session.delete(session.get(Catalogue, catalogue_id))

@@ -1,18 +1,22 @@
 """Blueprints, one per audience, and the little they share: credentials, links and the
 decorator that loads a session for the facilitator, an organiser or the projector."""
 
+import hashlib
+import hmac
+import ipaddress
 from functools import wraps
 
 from flask import abort, current_app, jsonify, redirect, request, url_for
 
 from workshop import voting
-from workshop.errors import RateLimited, Unauthorized
+from workshop.errors import Forbidden, RateLimited, Unauthorized
 from workshop.extensions import db
 
 COOKIES = {"facilitator": "facilitator_{}", "organiser": "organiser_{}",
            "projector": "projector_{}"}
 FACILITATOR_COOKIE = COOKIES["facilitator"]
 PROJECTOR_COOKIE = COOKIES["projector"]
+ORGANISER_KEY_COOKIE = "organiser_key"
 COOKIE_MAX_AGE = 60 * 60 * 24 * 60  # two months: long enough to download results later
 
 
@@ -26,13 +30,18 @@ def limit_creation() -> None:
                           retry_after=creations.wait(address))
 
 
-def credentials(session_id: str, roles: tuple[str, ...]) -> list[str]:
-    """The tokens a request offers for a session: Bearer ones (several, comma-separated, for
-    a comparison of two sessions), then the cookies of the given roles."""
-    tokens = []
+def bearer_tokens() -> list[str]:
+    """The tokens of `Authorization: Bearer a, b` (several for a comparison of two sessions)."""
     header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
-        tokens += [t.strip() for t in header[7:].split(",") if t.strip()]
+    if not header.lower().startswith("bearer "):
+        return []
+    return [t.strip() for t in header[7:].split(",") if t.strip()]
+
+
+def credentials(session_id: str, roles: tuple[str, ...]) -> list[str]:
+    """The tokens a request offers for a session: Bearer ones, then the cookies of the given
+    roles."""
+    tokens = bearer_tokens()
     for role in roles:
         cookie = request.cookies.get(COOKIES[role].format(session_id))
         if cookie:
@@ -80,6 +89,60 @@ def for_session(*roles: str, page: bool = False):
             return answer.finish() if isinstance(answer, Later) else answer
         return run
     return decorate
+
+
+def from_this_machine() -> bool:
+    """The request comes from the server's own machine (behind trusted proxies: the client
+    they name)."""
+    try:
+        address = ipaddress.ip_address(request.remote_addr or "")
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return (mapped or address).is_loopback
+
+
+def organiser_cookie_value(key: str) -> str:
+    """What the start page keeps in the organiser's cookie: not the key itself, and invalid
+    as soon as the key or the server's secret changes."""
+    secret = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(secret, b"organiser-key:" + key.encode(), hashlib.sha256).hexdigest()
+
+
+def _same(offered: str, expected: str) -> bool:
+    return hmac.compare_digest(offered.encode(), expected.encode())
+
+
+def check_organiser(entered: str | None = None) -> None:
+    """Raise unless this request may create sessions, change catalogues or import: with
+    WORKSHOP_ORGANISER_KEY set, the key (Bearer, `entered` on the start page, or the cookie
+    that remembers it); without it, only from the server's own machine."""
+    key = current_app.config["ORGANISER_KEY"]
+    if not key:
+        if from_this_machine():
+            return
+        raise Forbidden("only the server's own computer may do this; set "
+                        "WORKSHOP_ORGANISER_KEY to allow organisers elsewhere",
+                        code="organiser_only_local")
+    offered = bearer_tokens() + ([entered] if entered else [])
+    if any(_same(token, key) for token in offered):
+        return
+    cookie = request.cookies.get(ORGANISER_KEY_COOKIE)
+    if cookie and _same(cookie, organiser_cookie_value(key)):
+        return
+    if offered:
+        raise Forbidden("the organiser key is not valid", code="bad_organiser_key")
+    raise Unauthorized("send the organiser key: Authorization: Bearer <key>",
+                       code="organiser_key_required")
+
+
+def organisers_only(view):
+    """Decorator for the API routes that create sessions or change catalogues."""
+    @wraps(view)
+    def run(*args, **kwargs):
+        check_organiser()
+        return view(*args, **kwargs)
+    return run
 
 
 def set_token_cookie(response, name: str, token: str) -> None:

@@ -21,6 +21,7 @@ from workshop.views import (
     created_answer,
     for_session,
     limit_creation,
+    organisers_only,
     session_links,
 )
 
@@ -73,6 +74,7 @@ def get_catalogue(catalogue_id: str):
 
 
 @bp.post("/api/catalogues")
+@organisers_only
 def add_catalogue():
     request.max_content_length = current_app.config["MAX_CATALOGUE_BYTES"]
     body = request.get_data(cache=False)
@@ -80,6 +82,14 @@ def add_catalogue():
     with db.write() as session:
         catalogues.store(session, doc)
     return jsonify(catalogues.summary(doc, builtin=False)), 201
+
+
+@bp.delete("/api/catalogues/<catalogue_id>")
+@organisers_only
+def delete_catalogue(catalogue_id: str):
+    with db.write() as session:
+        catalogues.delete(session, catalogue_id)
+    return "", 204
 
 
 def _json_body() -> dict:
@@ -94,6 +104,7 @@ def _json_body() -> dict:
 
 
 @bp.post("/api/sessions")
+@organisers_only
 def create_session():
     limit_creation()
     spec = _json_body()

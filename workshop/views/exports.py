@@ -9,7 +9,7 @@ from workshop.exports import json as json_export
 from workshop.extensions import db
 from workshop.offload import offload
 from workshop.state import session_state
-from workshop.views import Later, api, created_answer, for_session
+from workshop.views import Later, api, created_answer, for_session, organisers_only
 
 bp = Blueprint("exports", __name__)
 # Errors answer in JSON, exactly as the API's do.
@@ -61,6 +61,7 @@ def _uploaded_document() -> bytes:
 
 
 @bp.post("/api/sessions/import")
+@organisers_only
 def import_session():
     """A JSON export re-created as a new, ended session; answers like POST /api/sessions."""
     # A conference's backup is larger than any catalogue: its own limit, per request (and

@@ -21,7 +21,7 @@ from werkzeug.exceptions import HTTPException
 from workshop import catalogue as catalogues
 from workshop import exports, voting, wording
 from workshop import summary as summary_data
-from workshop.errors import Invalid, RateLimited, Unauthorized, WorkshopError
+from workshop.errors import Forbidden, Invalid, RateLimited, Unauthorized, WorkshopError
 from workshop.exports import report
 from workshop.extensions import db
 from workshop.i18n import Translator
@@ -37,9 +37,12 @@ from workshop.state import (
 from workshop.views import (
     COOKIES,
     FACILITATOR_COOKIE,
+    ORGANISER_KEY_COOKIE,
     authorise,
+    check_organiser,
     for_session,
     limit_creation,
+    organiser_cookie_value,
     session_links,
     set_token_cookie,
     sign_in_from_link,
@@ -104,7 +107,28 @@ def language_name(code: str, with_code: bool = True) -> str:
     return f"{name} ({code})" if with_code and name != code else name
 
 
-def _start_page(form=None, problems=None, status=200):
+REFUSALS = {
+    "organiser_key_required": lambda: _(
+        "Creating a session needs the organiser key. Enter it once: this browser remembers it."),
+    "bad_organiser_key": lambda: _(
+        "This organiser key is not valid. Please check it and enter it again."),
+    "organiser_only_local": lambda: _(
+        "Sessions can only be created on the computer the server runs on. To create them "
+        "from other devices, start the server with an organiser key "
+        "(WORKSHOP_ORGANISER_KEY)."),
+}
+
+
+def _refusal(entered: str | None = None) -> WorkshopError | None:
+    """Why this browser may not create a session, or None when it may."""
+    try:
+        check_organiser(entered)
+    except (Unauthorized, Forbidden) as exc:
+        return exc
+    return None
+
+
+def _start_page(form=None, problems=None, status=200, refusal=None):
     language = str(get_locale())
     with db.read() as session:
         available = catalogues.list_all(session)
@@ -130,6 +154,8 @@ def _start_page(form=None, problems=None, status=200):
         default_groups=voting.DEFAULT_GROUPS,
         form=form,
         problems=problems or [],
+        refusal=REFUSALS[refusal.code]() if refusal else None,
+        needs_key=refusal is not None and refusal.code != "organiser_only_local",
         pick=pick,
         page=page,
     ), status
@@ -137,11 +163,15 @@ def _start_page(form=None, problems=None, status=200):
 
 @bp.get("/")
 def start():
-    return _start_page()
+    return _start_page(refusal=_refusal())
 
 
 @bp.post("/")
 def create():
+    entered = request.form.get("organiser_key", "").strip()
+    refusal = _refusal(entered)
+    if refusal is not None:
+        return _start_page(request.form, status=refusal.status, refusal=refusal)
     spec = _form_spec(request.form)
     try:
         limit_creation()
@@ -152,10 +182,13 @@ def create():
             "Too many sessions were created from this computer. Try again later.")}],
             status=429)
     except WorkshopError as exc:
-        return _start_page(request.form, form_problems(exc), status=400)
-    response = redirect(url_for("facilitator.console", session_id=created.session.id))
-    set_token_cookie(response, FACILITATOR_COOKIE.format(created.session.id),
-                     created.facilitator_token)
+        response = make_response(_start_page(request.form, form_problems(exc), status=400))
+    else:
+        response = redirect(url_for("facilitator.console", session_id=created.session.id))
+        set_token_cookie(response, FACILITATOR_COOKIE.format(created.session.id),
+                         created.facilitator_token)
+    if entered:  # the key was right: this browser need not enter it again
+        set_token_cookie(response, ORGANISER_KEY_COOKIE, organiser_cookie_value(entered))
     return response
 
 
