@@ -67,11 +67,15 @@ class UnknownFormat(LookupError):
     pass
 
 
-def exporter(fmt: str) -> Exporter:
-    """The export function of a registered format; UnknownFormat for anything else."""
+def _module(fmt: str):
     if fmt not in FORMATS:
         raise UnknownFormat(fmt)
-    return importlib.import_module(f"{__name__}.{fmt}").export
+    return importlib.import_module(f"{__name__}.{fmt}")
+
+
+def exporter(fmt: str) -> Exporter:
+    """The export function of a registered format; UnknownFormat for anything else."""
+    return _module(fmt).export
 
 
 def prepare(fmt: str, ctx: "Context") -> Callable[[], Export]:
@@ -80,11 +84,10 @@ def prepare(fmt: str, ctx: "Context") -> Callable[[], Export]:
     request, so it can run off the event loop (`offload`) after the transaction closed.
     A format with heavy writing (PDF, XLSX, JSON) has `prepare(ctx)`; the others are
     written at once."""
-    export = exporter(fmt)
-    module = importlib.import_module(f"{__name__}.{fmt}")
+    module = _module(fmt)
     if hasattr(module, "prepare"):
         return module.prepare(ctx)
-    done = export(ctx)
+    done = module.export(ctx)
     return lambda: done
 
 
