@@ -67,6 +67,7 @@ def create_app(config: dict | None = None) -> Flask:
         max_http_buffer_size=app.config["MAX_TRANSPORT_BYTES"],
         serializer=realtime.GuardedPacket,
     )
+    realtime.guard(socketio.server, app.config)
 
     from workshop.views import api, exports, facilitator, participant, projector
 

@@ -13,7 +13,7 @@ from functools import wraps
 from typing import Any
 
 from flask import current_app, request
-from flask_socketio import ConnectionRefusedError, disconnect, join_room, leave_room
+from flask_socketio import ConnectionRefusedError, join_room, leave_room
 from socketio import packet
 from sqlalchemy.exc import OperationalError
 
@@ -57,8 +57,6 @@ class Client:
     language: str
     participant_id: int | None = None
     group: str | None = None
-    bucket: TokenBucket | None = None  # this connection's share of events
-    refused: int = 0  # events refused in a row for going too fast
 
 
 clients: dict[str, Client] = {}
@@ -350,8 +348,6 @@ def on_connect(auth=None):
     except WorkshopError as exc:
         _refuse(exc.message, exc.code)
     sid = request.sid
-    config = current_app.config
-    client.bucket = TokenBucket(config["EVENT_RATE"], config["EVENT_BURST"])
     clients[sid] = client
     _enter_rooms(sid, client)
     if client.participant_id is not None:
@@ -383,7 +379,6 @@ def event(name: str, *roles: str, joined: bool = False):
             try:
                 if client is None:
                     raise Unauthorized("not connected to a session", code="bad_auth")
-                _fair_share(client)
                 if isinstance(payload, TooBig):  # refused by the packet's JSON, unparsed
                     raise payload
                 if client.role not in roles:
@@ -419,19 +414,75 @@ def event(name: str, *roles: str, joined: bool = False):
     return register
 
 
-def _fair_share(client: Client) -> None:
-    """Take one of the connection's tokens, or refuse without doing the work. A connection
-    that keeps sending while refused is dropped."""
-    if client.bucket is None or client.bucket.take():
-        client.refused = 0
-        return
-    client.refused += 1
-    if client.refused == current_app.config["FLOOD_LIMIT"]:
+class FairShare:
+    """Each connection's share of events, taken where Engine.IO hands over a message: an
+    event beyond it is answered `rate_limited` there, before it is decoded, given a task of
+    its own or a request context, so a flood costs next to nothing. A connection that keeps
+    sending while refused is dropped. Installed on the Socket.IO server by `guard()`."""
+
+    # After the packet type ('2' event, '5' binary event): attachments, namespace, ack id.
+    _head = re.compile(r"(?:\d+-)?(?:(/[^,]*),)?(\d*)")
+
+    @dataclass
+    class Share:
+        bucket: TokenBucket
+        refused: int = 0  # events refused in a row
+
+    def __init__(self, server, config) -> None:
+        self.server, self.config = server, config
+        self.shares: dict[str, FairShare.Share] = {}  # by Engine.IO sid
+        self.dispatch = server._handle_eio_message
+        self.forget = server._handle_eio_disconnect
+        # Engine.IO calls the registered handlers; Flask-SocketIO's test client the methods.
+        server._handle_eio_message = self.message
+        server._handle_eio_disconnect = self.disconnected
+        server.eio.on("message", self.message)
+        server.eio.on("disconnect", self.disconnected)
+
+    def message(self, eio_sid: str, data) -> None:
+        if not (isinstance(data, str) and data[:1] in ("2", "5")):
+            return self.dispatch(eio_sid, data)  # connect, acks, attachments
+        share = self.shares.get(eio_sid)
+        if share is None:
+            share = self.shares[eio_sid] = self.Share(
+                TokenBucket(self.config["EVENT_RATE"], self.config["EVENT_BURST"]))
+        if share.bucket.take():
+            share.refused = 0
+            self.dispatch(eio_sid, data)
+            socketio.sleep(0)  # one connection's messages are read in turn with everyone's
+            return None
+        share.refused += 1
+        namespace, ack = self._head.match(data, 1).groups()
+        namespace = namespace or "/"
+        if share.refused >= self.config["FLOOD_LIMIT"]:
+            if share.refused == self.config["FLOOD_LIMIT"]:  # once; what follows is ignored
+                self.drop(eio_sid, namespace)
+        elif ack:
+            refusal = RateLimited("too many events; wait a moment and send again",
+                                  retry_after=share.bucket.wait())
+            reply = self.server.packet_class(packet.ACK, namespace=namespace, id=int(ack),
+                                             data=[{"ok": False, "error": refusal.as_dict()}])
+            self.server._send_packet(eio_sid, reply)  # what Flask-SocketIO's test client sees
+        return None
+
+    def drop(self, eio_sid: str, namespace: str) -> None:
+        sid = self.server.manager.sid_from_eio_sid(eio_sid, namespace)
+        client = clients.get(sid)
         log.warning("dropping a %s connection of session %s: %d events refused in a row",
-                    client.role, client.session_id, client.refused)
-        disconnect()
-    raise RateLimited("too many events; wait a moment and send again",
-                      retry_after=client.bucket.wait())
+                    client.role if client else "new", client.session_id if client else "-",
+                    self.config["FLOOD_LIMIT"])
+        if sid is not None:
+            self.server.disconnect(sid, namespace=namespace)
+        self.server.eio.disconnect(eio_sid)
+
+    def disconnected(self, eio_sid: str, *reason) -> None:
+        self.shares.pop(eio_sid, None)
+        self.forget(eio_sid, *reason)
+
+
+def guard(server, config) -> FairShare:
+    """Give every connection of this Socket.IO server its fair share (called by create_app)."""
+    return FairShare(server, config)
 
 
 def _load(s, client: Client) -> tuple[WorkshopSession, Participant | None]:

@@ -48,6 +48,16 @@ def test_a_connection_going_too_fast_is_refused_without_work(app, room):
                       callback=True)["ok"]
 
 
+def test_an_event_beyond_the_share_is_answered_before_it_is_read(app, room):
+    app.config.update(EVENT_RATE=0.1, EVENT_BURST=1)
+    phone = room.phone()  # join took the one token
+    # Not even valid JSON: refused for its rate, not its content, so it was never decoded.
+    socketio.server._handle_eio_message(phone.eio_sid, '27["vote",{"round": [[[')
+    assert phone.acks["args"][0]["error"]["code"] == "rate_limited"
+    assert count(Vote) == 0
+    assert phone.is_connected()
+
+
 def test_a_flooding_connection_is_dropped(app, room):
     app.config.update(EVENT_RATE=0.1, EVENT_BURST=2, FLOOD_LIMIT=20)
     phone = room.phone()
