@@ -233,8 +233,9 @@ def session_deleted(session_id: str) -> None:
 
 class _BoundedJSON:
     """The JSON of Socket.IO packets from clients: text over MAX_EVENT_BYTES or nested too
-    deeply is not parsed. An event still gets its acknowledgement: the packet decodes as the
-    event with a refusal in place of its payload, which the event wrapper answers."""
+    deeply is not parsed, and text that is not JSON is not an event. Either still gets its
+    acknowledgement when its event can be named: the packet decodes as the event with a
+    refusal in place of its payload, which the event wrapper answers."""
 
     max_bytes = 64 * 1024
     _name = re.compile(r'\[\s*"([A-Za-z_]{1,40})"')
@@ -243,13 +244,15 @@ class _BoundedJSON:
     def loads(cls, text, **kwargs):
         try:
             check_json_text(text, cls.max_bytes)
-        except TooBig as refusal:
+            return json.loads(text, **kwargs)
+        except (TooBig, ValueError) as exc:
+            refusal = exc if isinstance(exc, TooBig) else Invalid(
+                f"the message is not valid JSON: {exc}", code="bad_request")
             named = cls._name.match(text[:64] if isinstance(text, str) else text[:64].decode(
                 "utf-8", "replace"))
             if named is None:
                 raise ValueError(refusal.message) from None
             return [named.group(1), refusal]
-        return json.loads(text, **kwargs)
 
     dumps = staticmethod(json.dumps)
 
@@ -379,7 +382,7 @@ def event(name: str, *roles: str, joined: bool = False):
             try:
                 if client is None:
                     raise Unauthorized("not connected to a session", code="bad_auth")
-                if isinstance(payload, TooBig):  # refused by the packet's JSON, unparsed
+                if isinstance(payload, Invalid):  # refused by the packet's JSON (_BoundedJSON)
                     raise payload
                 if client.role not in roles:
                     raise Forbidden(f"'{name}' is not allowed for a {client.role}",
@@ -441,14 +444,14 @@ class FairShare:
 
     def message(self, eio_sid: str, data) -> None:
         if not (isinstance(data, str) and data[:1] in ("2", "5")):
-            return self.dispatch(eio_sid, data)  # connect, acks, attachments
+            return self.read(eio_sid, data)  # connect, acks, attachments
         share = self.shares.get(eio_sid)
         if share is None:
             share = self.shares[eio_sid] = self.Share(
                 TokenBucket(self.config["EVENT_RATE"], self.config["EVENT_BURST"]))
         if share.bucket.take():
             share.refused = 0
-            self.dispatch(eio_sid, data)
+            self.read(eio_sid, data)
             socketio.sleep(0)  # one connection's messages are read in turn with everyone's
             return None
         share.refused += 1
@@ -464,6 +467,14 @@ class FairShare:
                                              data=[{"ok": False, "error": refusal.as_dict()}])
             self.server._send_packet(eio_sid, reply)  # what Flask-SocketIO's test client sees
         return None
+
+    def read(self, eio_sid: str, data) -> None:
+        try:
+            self.dispatch(eio_sid, data)
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            # Not a Socket.IO packet (python-socketio's decoding fails in these ways): a
+            # client's mistake, one line.
+            log.info("unreadable message refused: %s: %s", type(exc).__name__, exc)
 
     def drop(self, eio_sid: str, namespace: str) -> None:
         sid = self.server.manager.sid_from_eio_sid(eio_sid, namespace)
