@@ -44,6 +44,7 @@ from workshop.state import (
     tally,
     timer_state,
 )
+from workshop.views import client_address
 
 log = logging.getLogger(__name__)
 
@@ -273,10 +274,6 @@ def configure(config) -> None:
     _BoundedJSON.max_bytes = config["MAX_EVENT_BYTES"]
     join_failures = PerKey(rate=config["JOIN_FAILURES_PER_MINUTE"] / 60,
                            burst=config["JOIN_FAILURES_PER_MINUTE"])
-
-
-def client_address() -> str:
-    return request.remote_addr or "?"
 
 
 # --- Connecting -------------------------------------------------------------------------------

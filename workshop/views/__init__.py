@@ -20,11 +20,17 @@ ORGANISER_KEY_COOKIE = "organiser_key"
 COOKIE_MAX_AGE = 60 * 60 * 24 * 60  # two months: long enough to download results later
 
 
+def client_address() -> str:
+    """The address per-address limits count by: the client's, or behind trusted proxies
+    (WORKSHOP_TRUSTED_PROXIES) the one they name."""
+    return request.remote_addr or "?"
+
+
 def limit_creation() -> None:
     """Sessions created per address: at most SESSIONS_PER_HOUR, then 429 until the share has
     refilled."""
     creations = current_app.extensions["workshop.creations"]
-    address = request.remote_addr or "?"
+    address = client_address()
     if not creations.allow(address):
         raise RateLimited("too many sessions created from this address; try again later",
                           retry_after=creations.wait(address))
@@ -95,7 +101,7 @@ def from_this_machine() -> bool:
     """The request comes from the server's own machine (behind trusted proxies: the client
     they name)."""
     try:
-        address = ipaddress.ip_address(request.remote_addr or "")
+        address = ipaddress.ip_address(client_address())
     except ValueError:
         return False
     mapped = getattr(address, "ipv4_mapped", None)
