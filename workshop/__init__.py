@@ -41,6 +41,10 @@ def create_app(config: dict | None = None) -> Flask:
     db.init_app(app)
     if app.config["AUTO_MIGRATE"]:
         migrate.upgrade(db.engine)
+        from workshop.exports.json import Import
+
+        with db.write() as session:
+            Import.sweep(session)  # imports a crash stopped half-way
     catalogue.builtin_catalogues()  # a broken built-in catalogue stops the start, loudly
 
     babel.init_app(

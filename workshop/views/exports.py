@@ -6,7 +6,7 @@ from werkzeug.exceptions import HTTPException
 from workshop import exports
 from workshop.errors import Invalid, NotFound, TooLarge, WorkshopError
 from workshop.exports import json as json_export
-from workshop.extensions import db
+from workshop.extensions import db, socketio
 from workshop.offload import offload
 from workshop.state import session_state
 from workshop.views import Later, api, created_answer, for_session, organisers_only
@@ -72,9 +72,17 @@ def import_session():
     if len(document) > limit:
         raise TooLarge(f"the export is larger than {limit} bytes")
     # Parsing and checking take a while for a big export: off the event loop, before the
-    # write transaction, which then only inserts.
+    # writes, which then only insert, in short transactions with live votes in between.
     plan = offload(json_export.read, document)
-    with db.write() as session:
-        created = json_export.create(session, plan)
-        state = session_state(created.session)
+    writer = json_export.Import(plan)
+    try:
+        for step in writer.steps():
+            with db.write() as session:
+                created = step(session)
+                state = created and session_state(created.session)
+            socketio.sleep(0)
+    except Exception:
+        with db.write() as session:
+            writer.discard(session)
+        raise
     return created_answer(created, state)
