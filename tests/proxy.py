@@ -3,6 +3,7 @@ once, refuses new ones for a while, then carries them again."""
 
 import asyncio
 import threading
+import weakref
 
 from tests.servers import free_port
 
@@ -19,6 +20,7 @@ class Proxy:
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
+        self._tasks: weakref.WeakSet[asyncio.Task] = weakref.WeakSet()
 
     def __enter__(self) -> "Proxy":
         self._thread.start()
@@ -41,8 +43,14 @@ class Proxy:
     async def _shut(self) -> None:
         self._server.close()
         self._abort_all()
+        tasks = [t for t in self._tasks if not t.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await self._server.wait_closed()
 
     async def _carry(self, reader, writer) -> None:
+        self._tasks.add(asyncio.current_task())
         if not self.accepting:
             self.refused += 1
             writer.transport.abort()
@@ -57,12 +65,17 @@ class Proxy:
         self._pairs.add(pair)
         pumps = [asyncio.ensure_future(_pump(reader, up_writer)),
                  asyncio.ensure_future(_pump(up_reader, writer))]
-        await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
-        for pump in pumps:
-            pump.cancel()
-        self._pairs.discard(pair)
-        for transport in pair:
-            transport.abort()
+        try:
+            await asyncio.wait(pumps, return_when=asyncio.FIRST_COMPLETED)
+        except asyncio.CancelledError:
+            pass  # the proxy shuts
+        finally:
+            for pump in pumps:
+                pump.cancel()
+            await asyncio.gather(*pumps, return_exceptions=True)
+            self._pairs.discard(pair)
+            for transport in pair:
+                transport.abort()
 
     def _abort_all(self) -> int:
         pairs, self._pairs = self._pairs, set()
@@ -92,6 +105,9 @@ class Proxy:
 
 
 async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    while data := await reader.read(65536):
-        writer.write(data)
-        await writer.drain()
+    try:
+        while data := await reader.read(65536):
+            writer.write(data)
+            await writer.drain()
+    except ConnectionError:
+        pass

@@ -73,12 +73,20 @@ def new_session(server, **spec):
     return response.json()
 
 
+class _Client(socketio.Client):
+    """Waits for the server's answer to a (re)connect as long as a browser does (20 s), not
+    python-socketio's 1 s, after which a busy server's answer would come too late."""
+
+    def connect(self, *args, wait_timeout: float = 20, **kwargs):
+        return super().connect(*args, wait_timeout=wait_timeout, **kwargs)
+
+
 class Phone:
     """A python-socketio client that records what the server sends. `auth` may be a callable
     (read again on every reconnect); `base` another address of the server (a proxy)."""
 
     def __init__(self, server, auth, base: str | None = None, reconnection: bool = False):
-        self.client = socketio.Client(reconnection=reconnection, reconnection_delay=0.5,
+        self.client = _Client(reconnection=reconnection, reconnection_delay=0.5,
                                       reconnection_delay_max=2)
         self.events = defaultdict(list)
         self.refused = None

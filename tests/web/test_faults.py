@@ -44,9 +44,9 @@ def code_of(ack: dict) -> str:
 class Room:
     """A session on a real server: the facilitator on the laptop, phones in the room."""
 
-    def __init__(self, server: Server, phones_base: str | None = None):
+    def __init__(self, server: Server, phones_base: str | None = None, **spec):
         self.server = server
-        self.created = new_session(server)
+        self.created = new_session(server, **spec)
         self.rating = self.created["rounds"][0]
         self.items = [i["id"] for i in self.rating["items"]]
         self.headers = {"Authorization": f"Bearer {self.created['facilitator_token']}"}
@@ -390,3 +390,75 @@ def test_postgres_going_away_loses_no_acknowledged_vote(postgres_proxy, postgres
     finally:
         direct.dispose()
         server.stop()
+
+
+# --- 200 phones dropping at once --------------------------------------------------------------
+
+def wait_for(condition, within: float, what: str) -> float:
+    """Seconds until condition() held; fails after `within`."""
+    started = time.monotonic()
+    while not condition():
+        assert time.monotonic() - started < within, f"{what}: not within {within} s"
+        time.sleep(0.05)
+    return time.monotonic() - started
+
+
+def test_two_hundred_phones_dropping_at_once_come_back_as_themselves(tmp_path):
+    server = Server(tmp_path / "sessions", None, free_port())
+    server.start()
+    try:
+        # The room's wifi: every phone talks to the server through it; the laptop does not.
+        with Proxy(server.port) as wifi, ThreadPoolExecutor(40) as pool:
+            drop_and_come_back(server, wifi, pool, tmp_path / "sessions" / "workshop.db")
+    finally:
+        server.stop()
+
+
+def drop_and_come_back(server: Server, wifi: Proxy, pool: ThreadPoolExecutor,
+                       db_file: Path) -> None:
+    # One round: what a phone gets on every connect is what this test is about.
+    room = Room(server, phones_base=f"http://127.0.0.1:{wifi.port}",
+                agenda=[{"kind": "rating", "field": "health", "target": "challenges"}])
+    started = time.monotonic()
+    phones = list(pool.map(lambda n: room.phone(n, reconnection=True), range(200)))
+
+    def vote_all(item: str) -> set[str]:
+        return set(pool.map(lambda n: room.vote(phones[n], item, n % 5 + 1), range(200)))
+
+    assert vote_all(room.items[0]) == {"ok"}
+    joined_and_voted = time.monotonic() - started
+
+    def presence() -> dict:
+        events = room.facilitator.events["presence"]
+        return events[-1] if events else {"present": 0}
+
+    wait_for(lambda: presence()["present"] == 200, 10, "everybody present")
+    states = [len(p.events["state"]) for p in phones]
+    cut = wifi.down()  # every phone's connection at once, no goodbye
+    wait_for(lambda: presence()["present"] == 0, 10, "the server notices")
+    time.sleep(1)  # the wifi stays away a second: reconnect attempts fail
+    wifi.up()
+    back = wait_for(lambda: all(len(p.events["state"]) > n for p, n in zip(
+        phones, states, strict=True)), 25, "every phone back")
+
+    for phone in phones:
+        me = phone.events["state"][-1]["me"]
+        assert me["id"] == phone.me
+        assert me["votes"] == {str(room.rating["id"]): phone.acked}
+    # Back as themselves: a second vote each is theirs, and each phone is counted once.
+    assert vote_all(room.items[1]) == {"ok"}
+    wait_for(lambda: presence()["present"] == 200, 10, "everybody present again")
+    assert presence()["present_by_group"] == {GROUPS[0]: 67, GROUPS[1]: 67, GROUPS[2]: 66}
+
+    def tally() -> dict:
+        return room.facilitator.events["tally"][-1]
+
+    wait_for(lambda: tally()["items"].get(room.items[1]) == 200, 10, "the tally")
+    assert tally()["started"]["total"] == 200
+    assert tally()["items"] == {item: 200 for item in room.items[:2]}
+    kept = room.assert_kept(phones, sqlite_votes(db_file, room.rating["id"]))
+    assert kept == 200 * 2
+    report("200 phones", connections_cut=cut, refused_while_away=wifi.refused,
+           joined_and_voted_seconds=f"{joined_and_voted:.1f}", all_back_seconds=f"{back:.1f}",
+           same_identity=200, votes_kept=kept)
+    room.close(phones)
