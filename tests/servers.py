@@ -1,4 +1,5 @@
-"""Real server processes for tests: run.py on eventlet, on a free port, with its own data."""
+"""Real server processes for tests: run.py on eventlet, on a free port, with its own data;
+and python-socketio clients that talk to them."""
 
 import os
 import signal
@@ -6,9 +7,11 @@ import socket
 import subprocess
 import sys
 import time
+from collections import defaultdict
 from pathlib import Path
 
 import requests
+import socketio
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -29,13 +32,14 @@ class Server:
         self.args: list[str] = []  # more options for run.py, e.g. --room
         self.base = f"http://127.0.0.1:{port}"
         self.process: subprocess.Popen | None = None
+        self.popen: dict = {}  # more arguments for Popen, e.g. user= and group=
         self.log = data_dir.parent / f"server-{port}.log"
 
     def start(self) -> str:
         self.log_handle = open(self.log, "ab")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [sys.executable, "run.py", "--port", str(self.port), *self.args], cwd=ROOT,
-            env=self.env, stdout=self.log_handle, stderr=subprocess.STDOUT)
+            env=self.env, stdout=self.log_handle, stderr=subprocess.STDOUT, **self.popen)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -61,3 +65,53 @@ class Server:
                 self.process.kill()
         if not self.log_handle.closed:
             self.log_handle.close()
+
+
+def new_session(server, **spec):
+    response = requests.post(server.base + "/api/sessions", json={"title": "Live", **spec})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+class _Client(socketio.Client):
+    """Waits for the server's answer to a (re)connect as long as a browser does (20 s), not
+    python-socketio's 1 s, after which a busy server's answer would come too late."""
+
+    def connect(self, *args, wait_timeout: float = 20, **kwargs):
+        return super().connect(*args, wait_timeout=wait_timeout, **kwargs)
+
+
+class Phone:
+    """A python-socketio client that records what the server sends. `auth` may be a callable
+    (read again on every reconnect); `base` another address of the server (a proxy)."""
+
+    def __init__(self, server, auth, base: str | None = None, reconnection: bool = False):
+        self.client = _Client(reconnection=reconnection, reconnection_delay=0.5,
+                                      reconnection_delay_max=2)
+        self.events = defaultdict(list)
+        self.refused = None
+        for name in ("state", "round", "tally", "presence", "results", "ideas", "ended"):
+            self.client.on(name, self._recorder(name))
+        self.client.on("connect_error", self._refuse)
+        self.server, self.auth, self.base = server, auth, base or server.base
+
+    def _recorder(self, name):
+        return lambda data: self.events[name].append(data)
+
+    def _refuse(self, data):
+        self.refused = data
+
+    def connect(self):
+        self.client.connect(self.base, auth=self.auth, transports=["websocket"],
+                            wait_timeout=10)
+        deadline = time.monotonic() + 10
+        while not self.events["state"] and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return self
+
+    def call(self, event, payload):
+        return self.client.call(event, payload, timeout=10)
+
+    def close(self):
+        if self.client.connected:
+            self.client.disconnect()

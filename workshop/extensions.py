@@ -68,6 +68,10 @@ class Database:
         return bool(getattr(self._local, "depth", 0))
 
 
+# SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN (primary result codes).
+SQLITE_STORAGE_ERRORS = {8, 10, 13, 14}
+
+
 def make_engine(url: str, busy_timeout: float = 5.0) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
@@ -90,6 +94,22 @@ def make_engine(url: str, busy_timeout: float = 5.0) -> Engine:
         # FULL: a commit is on disk before the vote is acknowledged, even on power loss.
         cursor.execute("PRAGMA synchronous=FULL")
         cursor.close()
+
+    @event.listens_for(engine, "handle_error")
+    def _sqlite_storage_error(context):
+        # A connection opened while the folder was read-only stays read-only, and one that
+        # met a full disk or an I/O error may keep a broken file state: let the pool open
+        # fresh ones, so writing resumes by itself once the folder is writable again.
+        # SQLite shares one view of the files among all connections of a process, so every
+        # pooled connection goes, and the failed cursor is closed: a connection closed with
+        # a statement still open lingers, and keeps the files open read-only.
+        code = getattr(context.original_exception, "sqlite_errorcode", 0) & 0xFF
+        if code in SQLITE_STORAGE_ERRORS:
+            context.is_disconnect = True
+            cursor = getattr(context.execution_context, "cursor", None)
+            if cursor is not None:
+                cursor.close()
+            context.engine.pool.dispose()
 
     @event.listens_for(engine, "begin")
     def _sqlite_begin(connection):

@@ -102,6 +102,9 @@ def own_room(session_id: str, participant_id: int) -> str:
 
 # --- Coalesced broadcasts ---------------------------------------------------------------------
 
+Outgoing = tuple[str, dict, str]  # event, payload, room
+
+
 class Broadcaster:
     """Collects what changed and sends it from one background task, a few times a second."""
 
@@ -138,6 +141,8 @@ class Broadcaster:
             socketio.sleep(interval)
             try:
                 self.flush()
+            except OperationalError as exc:  # kept for the next flush
+                log.warning("broadcast postponed: storage unavailable: %s", exc.orig)
             except Exception:  # keep broadcasting whatever one bad flush did
                 log.exception("broadcast failed")
 
@@ -145,7 +150,20 @@ class Broadcaster:
         with self._lock:
             rounds, self._rounds = self._rounds, defaultdict(set)
             present, self._presence = self._presence, set()
-        outgoing: list[tuple[str, dict, str]] = []
+        try:
+            outgoing = self._updates(rounds, present)
+        except OperationalError:
+            # The database did not answer: what changed goes out once it does again.
+            with self._lock:
+                for session_id, round_ids in rounds.items():
+                    self._rounds[session_id] |= round_ids
+                self._presence |= present
+            raise
+        for event, payload, to in outgoing:  # after the read: nothing yields inside it
+            socketio.emit(event, payload, to=to)
+
+    def _updates(self, rounds: dict[str, set[int]], present: set[str]) -> list[Outgoing]:
+        outgoing: list[Outgoing] = []
         with db.read() as s:
             for session_id, round_ids in rounds.items():
                 workshop = s.get(WorkshopSession, session_id)
@@ -159,8 +177,7 @@ class Broadcaster:
                     counts = presence.counts(session_id, [g.key for g in workshop.groups])
                     outgoing.append(("presence", {**counts, "seq": self.next_seq(session_id)},
                                      room(session_id, "staff")))
-        for event, payload, to in outgoing:  # after the read: nothing yields inside it
-            socketio.emit(event, payload, to=to)
+        return outgoing
 
 
 def _round_updates(s, workshop: WorkshopSession, rnd, seq: int) -> list[tuple[str, dict, str]]:
@@ -347,6 +364,11 @@ def on_connect(auth=None):
                 state["archive"] = archive.saved(current_app.config["DATA_DIR"], workshop.id)
     except WorkshopError as exc:
         _refuse(exc.message, exc.code)
+    except OperationalError as exc:
+        # The database does not answer: refused, not left waiting; the pages try again.
+        log.warning("connect: storage unavailable: %s", exc.orig)
+        refusal = Unavailable("the server cannot read its data just now; try again")
+        _refuse(refusal.message, refusal.code)
     sid = request.sid
     clients[sid] = client
     _enter_rooms(sid, client)

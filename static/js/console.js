@@ -33,6 +33,7 @@
   socket.on("disconnect", function () { S.connected = false; render(); });
   socket.on("connect_error", function (err) {
     S.refused = err && err.data ? err.data.message : null;
+    Live.retryRefused(socket, err);
     render();
   });
   socket.on("state", function (state) {

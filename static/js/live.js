@@ -137,6 +137,14 @@
     });
   };
 
+  /* socket.io never retries a connection the server refused. One refused because the server
+     cannot read its data just now (`storage_unavailable`) is tried again in a moment. */
+  Live.retryRefused = function (socket, err) {
+    var code = err && err.data && err.data.code;
+    if (code !== "storage_unavailable" || socket.active) return;
+    window.setTimeout(function () { if (!socket.connected) socket.connect(); }, 3000);
+  };
+
   /* Drop a connection that no longer answers; socket.io then reconnects and the server sends
      a fresh `state`. */
   Live.forceReconnect = function (socket) {

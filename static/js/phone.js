@@ -94,6 +94,7 @@
   });
   socket.on("connect_error", function (err) {
     var code = err && err.data && err.data.code;
+    Live.retryRefused(socket, err);
     if (code === "bad_token") {
       // The session no longer knows this phone: start again as a new participant.
       var lost = countAnswers(S.outbox);

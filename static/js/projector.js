@@ -26,6 +26,7 @@
   socket.on("disconnect", function () { S.connected = false; showConnection(); });
   socket.on("connect_error", function (err) {
     S.refused = err && err.data ? err.data.message : null;
+    Live.retryRefused(socket, err);
     showConnection();
   });
   socket.on("state", function (state) {

@@ -10,7 +10,7 @@ import pytest
 import requests
 import socketio
 
-from tests.servers import Server, free_port
+from tests.servers import Phone, Server, free_port, new_session
 
 pytestmark = pytest.mark.slow
 GROUPS = ["administration", "civil-society", "migrant-organisations"]
@@ -22,44 +22,6 @@ def server(tmp_path_factory):
     srv.start()
     yield srv
     srv.stop()
-
-
-def new_session(server, **spec):
-    response = requests.post(server.base + "/api/sessions", json={"title": "Live", **spec})
-    assert response.status_code == 201, response.text
-    return response.json()
-
-
-class Phone:
-    def __init__(self, server, auth):
-        self.client = socketio.Client(reconnection=False)
-        self.events = defaultdict(list)
-        self.refused = None
-        for name in ("state", "round", "tally", "presence", "results", "ideas", "ended"):
-            self.client.on(name, self._recorder(name))
-        self.client.on("connect_error", self._refuse)
-        self.server, self.auth = server, auth
-
-    def _recorder(self, name):
-        return lambda data: self.events[name].append(data)
-
-    def _refuse(self, data):
-        self.refused = data
-
-    def connect(self):
-        self.client.connect(self.server.base, auth=self.auth, transports=["websocket"],
-                            wait_timeout=10)
-        deadline = time.monotonic() + 10
-        while not self.events["state"] and time.monotonic() < deadline:
-            time.sleep(0.01)
-        return self
-
-    def call(self, event, payload):
-        return self.client.call(event, payload, timeout=10)
-
-    def close(self):
-        if self.client.connected:
-            self.client.disconnect()
 
 
 def refused_with(server, auth) -> dict:

@@ -5,12 +5,13 @@ from pathlib import Path
 
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from workshop import catalogue as catalogues
 from workshop import realtime, voting
 from workshop.catalogue import CatalogueInvalid
-from workshop.errors import Invalid, WorkshopError
+from workshop.errors import Invalid, Unavailable, WorkshopError
 from workshop.extensions import db
 from workshop.offload import offload
 from workshop.payloads import check_json_text
@@ -42,6 +43,14 @@ def catalogue_invalid(exc: CatalogueInvalid):
         "problems": [p.as_dict() for p in exc.problems],
     }
     return jsonify({"error": error}), 400
+
+
+@bp.errorhandler(OperationalError)
+def storage_error(exc: OperationalError):
+    # The disk is full or read-only, or the database went away: nothing was stored.
+    current_app.logger.warning("storage unavailable: %s", exc.orig)
+    error = Unavailable("the server cannot store this just now; try again in a moment")
+    return jsonify({"error": error.as_dict()}), error.status, {"Retry-After": "3"}
 
 
 @bp.errorhandler(HTTPException)
