@@ -284,12 +284,27 @@ def check_route(app, seeded, route, caplog):
             assert response.is_json, (path, status, response.get_data()[:300])
             assert response.get_json()["error"]["code"]
         if status >= 400:
-            # A client's mistake is at most one line in the log, never a traceback.
-            assert all(r.exc_info is None and "\n" not in r.getMessage()
-                       for r in caplog.records), [r.getMessage() for r in caplog.records]
+            # A client's mistake is one line in the log, never a traceback.
+            lines = [r.getMessage() for r in caplog.records if r.name == "workshop.requests"]
+            assert len(lines) == 1 and "\n" not in lines[0], lines
+            assert all(r.exc_info is None for r in caplog.records), lines
         if status >= 400 or method == "GET":
             assert dump() == before, (method, path, status)
         else:
             forget_all_but(seeded.id)
 
     check()
+
+
+def test_a_client_mistake_is_one_line_in_the_log(client, caplog):
+    with caplog.at_level(logging.INFO, logger="workshop.requests"):
+        refused = client.post("/api/sessions", json={"title": "t", "groups": [7],
+                                                     "colour": "rot\nINFO forged line"})
+        missing = client.get("/j/NOPE%0A")
+    assert refused.status_code == 400 and missing.status_code == 404
+    lines = [r for r in caplog.records if r.name == "workshop.requests"]
+    assert [r.levelno for r in lines] == [logging.INFO, logging.INFO]
+    assert all(r.exc_info is None and "\n" not in r.getMessage() for r in lines)
+    assert "POST /api/sessions refused with 400 invalid_session: " in lines[0].getMessage()
+    assert "colour: unknown field" in lines[0].getMessage()
+    assert "GET /j/NOPE\\n refused with 404" in lines[1].getMessage()
