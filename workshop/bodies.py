@@ -8,28 +8,14 @@ with every problem at once.
 
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, Discriminator, Field, Tag
+from pydantic import BaseModel, Discriminator, Field, Tag
 
-from workshop.validation import MAX_TEXT_FIELD, Id, Strict, Text, check
+from workshop.validation import MAX_TEXT_FIELD, Id, Strict, Text, check, texts_up_to
 
 MAX_LIST = 1000  # entries of any list in a body; the domain's own bounds are far lower
 
 
-def _text_or_texts(value: Any) -> Any:
-    """A text, or a mapping of language to text; which languages it needs is the domain's
-    rule."""
-    if isinstance(value, str):
-        if len(value) > MAX_TEXT_FIELD:
-            raise ValueError(f"is longer than {MAX_TEXT_FIELD} characters")
-        return value
-    if isinstance(value, dict) and len(value) <= 100 and all(
-            isinstance(k, str) and isinstance(v, str) and len(k) <= 64
-            and len(v) <= MAX_TEXT_FIELD for k, v in value.items()):
-        return value
-    raise ValueError("must be a text or a mapping of language to text")
-
-
-Texts = Annotated[Any, AfterValidator(_text_or_texts)]
+Texts = texts_up_to(MAX_TEXT_FIELD)
 
 
 class Group(Strict):

@@ -28,6 +28,29 @@ Text = Annotated[str, Field(max_length=MAX_TEXT_FIELD), AfterValidator(no_nul)]
 Id = Annotated[int, Field(ge=0, lt=2**31)]  # ids and seconds; SQL integers are finite
 
 
+def text_up_to(limit: int):
+    """A text of at most `limit` characters without NUL."""
+    return Annotated[str, Field(max_length=limit), AfterValidator(no_nul)]
+
+
+def texts_up_to(limit: int):
+    """A text, or a mapping of language to text, each of at most `limit` characters, without
+    NUL; which languages it needs is a rule of the caller's."""
+    def check(value: Any) -> Any:
+        if isinstance(value, str):
+            if len(value) > limit:
+                raise ValueError(f"is longer than {limit} characters")
+            return no_nul(value)
+        if isinstance(value, dict) and len(value) <= 100 and all(
+                isinstance(k, str) and isinstance(v, str) and len(k) <= 64 and len(v) <= limit
+                for k, v in value.items()):
+            for v in value.values():
+                no_nul(v)
+            return value
+        raise ValueError("must be a text or a mapping of language to text")
+    return Annotated[Any, AfterValidator(check)]
+
+
 def dotted(loc: tuple) -> str:
     """('rounds', 2, 'items') -> "rounds.2.items": the Socket.IO events' paths."""
     return ".".join(str(part) for part in loc)
