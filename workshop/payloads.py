@@ -9,22 +9,13 @@ in the same shape as the HTTP API's errors: `problems: [{"field", "message"}]`."
 import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
 
 from workshop.errors import Invalid
+from workshop.validation import MAX_TEXT_FIELD, Id, Text, problems_of, summary
+from workshop.validation import no_nul as _no_nul
 
-MAX_TEXT_FIELD = 1000  # longer strings in a payload are refused before any work
 MAX_JSON_DEPTH = 32  # deeper JSON is refused before it is parsed (the API nests 5 levels)
-
-
-def _no_nul(text: str) -> str:
-    if "\x00" in text:
-        raise ValueError("holds a NUL character")
-    return text
-
-
-Text = Annotated[str, Field(max_length=MAX_TEXT_FIELD), AfterValidator(_no_nul)]
-Id = Annotated[int, Field(ge=0, lt=2**31)]  # ids and seconds; SQL integers are finite
 
 
 def _vote_value(value: Any) -> Any:
@@ -107,22 +98,6 @@ class Timer(Payload):
     seconds: Id
 
 
-def problems_of(exc: ValidationError) -> list[dict[str, str]]:
-    """pydantic's errors in our shape: the dotted path of each problem and a short message."""
-    out = []
-    for error in exc.errors(include_url=False, include_context=False, include_input=False):
-        path = ".".join(str(part) for part in error["loc"]) or "(payload)"
-        kind = error["type"]
-        if kind == "extra_forbidden":
-            message = "unknown field"
-        elif kind == "missing":
-            message = "is missing"
-        else:
-            message = error["msg"].removeprefix("Value error, ")
-        out.append({"field": path, "message": message})
-    return out
-
-
 def parse(model: type[Payload], payload: Any) -> dict[str, Any]:
     """The payload's fields (with defaults for the optional ones), or `Invalid` listing every
     problem."""
@@ -134,8 +109,7 @@ def parse(model: type[Payload], payload: Any) -> dict[str, Any]:
         return model.model_validate(payload).model_dump()
     except ValidationError as exc:
         problems = problems_of(exc)
-        summary = "; ".join(f"{p['field']}: {p['message']}" for p in problems)
-        raise Invalid(summary, code="bad_request", problems=problems) from None
+        raise Invalid(summary(problems), code="bad_request", problems=problems) from None
 
 
 # --- JSON text, before parsing -------------------------------------------------------------------

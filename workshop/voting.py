@@ -151,10 +151,14 @@ class _Problems:
     language (`Invalid.translatable`) while the API keeps the English `message`.
     """
 
-    def __init__(self, code: str = "invalid_session") -> None:
+    def __init__(self, code: str = "invalid_session",
+                 known: list[dict[str, str]] | None = None) -> None:
         self.code = code
         self.items: list[dict[str, str]] = []
         self.templates: list[tuple[str, str, dict[str, Any]]] = []
+        # Problems of the request's shape found before (workshop.bodies): named too, unless
+        # a rule here says more about the same field.
+        self.known = known or []
 
     def add(self, where: str, template: str, **params: Any) -> None:
         self.items.append({"field": where, "message": template % params if params
@@ -162,9 +166,18 @@ class _Problems:
         self.templates.append((where, template, params))
 
     def __bool__(self) -> bool:
-        return bool(self.items)
+        return bool(self.items or self.known)
 
-    def raise_if_any(self) -> None:
+    def raise_if_any(self, final: bool = False) -> None:
+        """Invalid if a rule here found a problem, or (`final`: nothing further to check)
+        if any was known before."""
+        if not self.items and not final:
+            return
+        named = {p["field"] for p in self.items}
+        for problem in self.known:
+            if problem["field"] not in named:
+                self.add(problem["field"], problem["message"])
+        self.known = []
         if self.items:
             first = self.items[0]
             more = f" (and {len(self.items) - 1} more)" if len(self.items) > 1 else ""
@@ -415,9 +428,12 @@ def default_languages(catalogue: dict[str, Any]) -> list[str]:
         catalogue["languages"][:1]
 
 
-def create_session(session: Session, spec: Any) -> CreatedSession:
-    """Check the whole request first, then create the session with its groups and rounds."""
-    problems = _Problems()
+def create_session(session: Session, spec: Any,
+                   known: list[dict[str, str]] | None = None) -> CreatedSession:
+    """Check the whole request first, then create the session with its groups and rounds.
+    `known`: problems of the request's shape already found; nothing is created if there are
+    any."""
+    problems = _Problems(known=known)
     if not isinstance(spec, dict):
         raise Invalid("the request body must be a JSON object", code="invalid_session")
     for key in sorted(set(spec) - SESSION_KEYS):
@@ -472,7 +488,7 @@ def create_session(session: Session, spec: Any) -> CreatedSession:
     if agenda is None:
         agenda = default_agenda(catalogue)
     rounds = _parse_agenda(agenda, catalogue, languages, problems)
-    problems.raise_if_any()
+    problems.raise_if_any(final=True)
 
     session_id = secrets.token_hex(8)
     facilitator_token = new_token()
@@ -537,13 +553,14 @@ def _merged(rnd: Round, change: dict[str, Any]) -> dict[str, Any]:
     return {**base, **change}
 
 
-def replace_agenda(session: Session, workshop: WorkshopSession, agenda: Any) -> list[Round]:
+def replace_agenda(session: Session, workshop: WorkshopSession, agenda: Any,
+                   known: list[dict[str, str]] | None = None) -> list[Round]:
     """The whole ordered agenda: rounds with an `id` are kept, moved or changed (keys left out
     keep their values), rounds without are new, rounds left out are removed. A round that has
     been opened can be moved but neither changed nor removed (Conflict round_started)."""
     lock_session(session, workshop, shared=False)
     _live(workshop)
-    problems = _Problems(code="invalid_agenda")
+    problems = _Problems(code="invalid_agenda", known=known)
     if not isinstance(agenda, list) or len(agenda) > MAX_ROUNDS:
         problems.add("agenda", N_("must be a list of at most %(max)d rounds"), max=MAX_ROUNDS)
         problems.raise_if_any()
@@ -582,7 +599,7 @@ def replace_agenda(session: Session, workshop: WorkshopSession, agenda: Any) -> 
     if started:
         raise Conflict("; ".join(p["message"] for p in started), code="round_started",
                        problems=started)
-    problems.raise_if_any()
+    problems.raise_if_any(final=True)
 
     for rnd in workshop.rounds:
         if rnd.id not in seen:

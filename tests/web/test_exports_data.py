@@ -601,7 +601,7 @@ def _bad_imports(doc):
     case("newer version", "format_version", lambda d: d.update(format_version=2))
     case("version as text", "format_version", lambda d: d.update(format_version="1"))
     case("no votes", "votes", lambda d: d.pop("votes"))
-    case("unknown key", "(document)", lambda d: d.update(comments=[]))
+    case("unknown key", "comments", lambda d: d.update(comments=[]))
     case("no title", "session.title", lambda d: d["session"].pop("title"))
     case("empty title", "session.title", lambda d: d["session"].update(title="  "))
     case("bad date", "session.date", lambda d: d["session"].update(date="14.03.2026"))

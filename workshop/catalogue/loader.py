@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from workshop.payloads import json_depth
+from workshop.validation import bracketed
 
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 # BCP 47 tags such as de, pt-BR, or de-x-ls (private use: German in Easy Language).
@@ -46,14 +47,7 @@ class CatalogueInvalid(Exception):
         super().__init__("; ".join(str(p) for p in problems[:5]))
 
 
-def format_path(path: tuple) -> str:
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
+format_path = bracketed  # ("action_fields", 0, "id") -> "action_fields[0].id"
 
 
 def _yaml_problem(exc: yaml.YAMLError, path: str = "") -> Problem:

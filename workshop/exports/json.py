@@ -17,12 +17,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import partial
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import AfterValidator, BeforeValidator, Field
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from workshop import voting
+from workshop import validation, voting
 from workshop.catalogue import loader
 from workshop.errors import Invalid
 from workshop.exports import Context, Export, iso, utc, vote_value
@@ -41,23 +42,13 @@ from workshop.models import (
 )
 from workshop.payloads import MAX_JSON_DEPTH, json_depth
 from workshop.results import CANT_JUDGE
+from workshop.validation import MAX_TEXT_FIELD, Strict, text_up_to, texts_up_to
 
 FORMAT = "workshop-session"
 FORMAT_VERSION = 1
 MIMETYPE = "application/json"
 MAX_PROBLEMS = 50  # enough to fix a file; a broken 5 MB file must not make a 5 MB answer
 
-TOP_KEYS = ("format", "format_version", "exported_at", "session", "catalogue", "groups",
-            "rounds", "participants", "votes", "ideas", "upvotes")
-SESSION_KEYS = ("id", "title", "place", "date", "catalogue_id", "languages", "created_at",
-                "ended_at", "current_round")
-ROUND_KEYS = ("number", "kind", "field", "target", "question", "items", "budget",
-              "max_per_item", "state", "revealed", "attempt", "opened_at", "closed_at",
-              "moderation")
-PARTICIPANT_KEYS = ("id", "group", "language", "joined_at")
-VOTE_KEYS = ("round", "attempt", "participant", "item", "value", "created_at", "updated_at")
-IDEA_KEYS = ("id", "round", "attempt", "author", "text", "hidden", "approved", "created_at")
-UPVOTE_KEYS = ("idea", "participant", "created_at")
 GROUP_KEY = re.compile(r"[a-z0-9][a-z0-9-]{0,39}")
 
 
@@ -148,6 +139,122 @@ def dumps(doc: dict[str, Any]) -> str:
 
 
 # --- Import: check everything first ---------------------------------------------------------
+# The shape of every record is a strict pydantic model; what ties records together (a vote's
+# round, item and participant, budgets, the catalogue's items) is checked after it.
+
+def _moment(value: Any) -> datetime:
+    if isinstance(value, str):
+        try:
+            return utc(datetime.fromisoformat(value))
+        except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 shifted by a zone
+            pass
+    raise ValueError("must be a date and time such as 2026-03-14T09:30:00Z")
+
+
+def _scalar(value: Any) -> Any:
+    """A vote's value: a number or a text (which one fits is the round's rule, below)."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    raise ValueError("must be a number or a text")
+
+
+Moment = Annotated[datetime, BeforeValidator(_moment)]
+Name = text_up_to(voting.MAX_TITLE)
+Key = text_up_to(64)
+Texts = texts_up_to(loader.MAX_TEXT)
+Count = Annotated[int, Field(ge=-2**31, lt=2**31)]  # SQL integers are finite
+
+
+class _SessionRecord(Strict):
+    id: Key | None = None
+    title: Name
+    place: Name
+    date: Key
+    catalogue_id: Key
+    languages: Annotated[list[Key], Field(max_length=loader.MAX_LANGUAGES)]
+    created_at: Moment
+    ended_at: Moment | None
+    current_round: Count | None
+
+
+class _GroupRecord(Strict):
+    id: Key
+    name: Texts
+
+
+class _ItemRecord(Strict):
+    id: Key
+    text: Texts
+    group: Key | None = None
+
+
+class _RoundRecord(Strict):
+    number: Count
+    kind: Key
+    field: Key | None
+    target: Key
+    question: Texts
+    items: Annotated[list[_ItemRecord], Field(max_length=loader.MAX_ITEMS)]
+    budget: Count | None
+    max_per_item: Count | None
+    state: Key
+    revealed: bool
+    attempt: Count
+    opened_at: Moment | None
+    closed_at: Moment | None
+    # Backups made before idea moderation have none: their ideas were shown at once.
+    moderation: Key | None = None
+
+
+class _ParticipantRecord(Strict):
+    id: Key
+    group: Key
+    language: Key
+    joined_at: Moment
+
+
+class _VoteRecord(Strict):
+    round: Count
+    attempt: Count
+    participant: Key
+    item: Key
+    value: Annotated[Any, AfterValidator(_scalar)]
+    created_at: Moment
+    updated_at: Moment
+
+
+class _IdeaRecord(Strict):
+    id: Count
+    round: Count
+    attempt: Count
+    author: Key
+    text: text_up_to(MAX_TEXT_FIELD)
+    hidden: bool
+    approved: bool = False
+    created_at: Moment
+
+
+class _UpvoteRecord(Strict):
+    idea: Count
+    participant: Key
+    created_at: Moment
+
+
+class _Archive(Strict):
+    format: str
+    format_version: int
+    exported_at: Any = None
+    session: _SessionRecord
+    catalogue: dict[str, Any]  # checked as a catalogue file is (workshop.catalogue.loader)
+    # Each record is checked on its own (_Checker.record): a broken one is named and skipped,
+    # and the rest is still checked, so one answer names every problem.
+    groups: Annotated[list[Any], Field(min_length=1, max_length=voting.MAX_GROUPS)]
+    rounds: Annotated[list[Any], Field(max_length=voting.MAX_ROUNDS)]
+    participants: list[Any]
+    votes: list[Any]
+    ideas: list[Any]
+    upvotes: list[Any]
+
 
 class _Problems:
     def __init__(self) -> None:
@@ -186,15 +293,10 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _among(value: Any, known: Any) -> bool:
-    """`value in known` for a text; False (not TypeError) for a list or an object."""
-    return isinstance(value, str) and value in known
-
-
-def _is_date(value: Any) -> bool:
+def _is_date(value: str) -> bool:
     if value == "":
         return True
-    if not isinstance(value, str) or len(value) != 10:
+    if len(value) != 10:
         return False
     try:
         date.fromisoformat(value)
@@ -210,66 +312,28 @@ class _Checker:
     def add(self, where: str, message: str) -> None:
         self.problems.add(where, message)
 
-    def record(self, value: Any, where: str, keys: tuple[str, ...],
-               optional: tuple[str, ...] = ()) -> bool:
-        """An object with exactly these keys (and maybe the optional ones)."""
-        if not isinstance(value, dict):
-            self.add(where, "must be an object")
-            return False
-        missing = [k for k in keys if k not in value and k not in optional]
-        for key in missing:
-            self.add(f"{where}.{key}" if where else key, "is missing")
-        unknown = sorted(set(value) - set(keys))
-        if unknown:
-            self.add(where or "(document)", "unknown key(s): " + ", ".join(unknown))
-        return not missing and not unknown
-
-    def records(self, value: Any, where: str, low: int = 0, high: int | None = None) -> list:
-        if not isinstance(value, list):
-            self.add(where, "must be a list")
-            return []
-        if len(value) < low or (high is not None and len(value) > high):
-            self.add(where, f"must have {low} to {high} entries" if high
-                     else f"must have at least {low} entries")
-        return value
-
-    def text(self, value: Any, where: str, high: int, *, empty: bool = False) -> str | None:
-        if not isinstance(value, str) or len(value) > high or (not empty and not value.strip()):
-            self.add(where, f"must be a text of {0 if empty else 1} to {high} characters")
-            return None
-        if "\x00" in value:  # PostgreSQL refuses NUL in text
-            self.add(where, "must not contain a NUL character")
-            return None
-        return value
+    def records(self, model: type[Strict], values: list, name: str):
+        """(index, record) for each record that fits the model; the others' problems are
+        added."""
+        for i, value in enumerate(values):
+            fields, problems = validation.check(
+                model, value, lambda loc, i=i: validation.bracketed((name, i, *loc)))
+            for problem in problems:
+                self.add(problem["field"], problem["message"])
+            if not problems:
+                yield i, fields
 
     def texts(self, value: Any, where: str, languages: list[str]) -> Any:
         """A text, or {language: text} with a text in each of the session's languages."""
-        if isinstance(value, str) and "\x00" in value or isinstance(value, dict) and any(
-                isinstance(v, str) and "\x00" in v for v in value.values()):
-            self.add(where, "must not contain a NUL character")
-            return None
-        if isinstance(value, str) and value.strip():
-            return value
-        if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str)
-                                           for k, v in value.items()):
-            missing = [lang for lang in languages if not value.get(lang, "").strip()]
-            if not missing:
-                return value
-            self.add(where, "needs a text in " + ", ".join(missing))
-            return None
-        self.add(where, "must be a text or an object of language to text")
-        return None
-
-    def moment(self, value: Any, where: str, *, optional: bool = False) -> datetime | None:
-        if value is None and optional:
-            return None
         if isinstance(value, str):
-            try:
-                return utc(datetime.fromisoformat(value))
-            except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 shifted by a zone
-                pass
-        self.add(where, "must be a date and time such as 2026-03-14T09:30:00Z"
-                 + (", or null" if optional else ""))
+            if value.strip():
+                return value
+            self.add(where, "must not be empty")
+            return None
+        missing = [lang for lang in languages if not value.get(lang, "").strip()]
+        if not missing:
+            return value
+        self.add(where, "needs a text in " + ", ".join(missing))
         return None
 
     def whole(self, value: Any, where: str, low: int, high: int) -> int | None:
@@ -288,11 +352,13 @@ def parse(doc: Any) -> Plan:
     if doc.get("format") != FORMAT:
         check.add("format", f'must be "{FORMAT}": this is not a session export')
         check.problems.raise_if_any()
-    if doc.get("format_version") != FORMAT_VERSION:
+    if doc.get("format_version") != FORMAT_VERSION or not _is_int(doc["format_version"]):
         check.add("format_version", f"version {doc.get('format_version')!r} is not supported; "
                                     f"this server reads version {FORMAT_VERSION}")
         check.problems.raise_if_any()
-    check.record(doc, "", TOP_KEYS, optional=("exported_at",))
+    doc, problems = validation.check(_Archive, doc)
+    for problem in problems[:MAX_PROBLEMS]:
+        check.add(problem["field"], problem["message"])
     check.problems.raise_if_any()
 
     session, catalogue, groups = _parse_head(check, doc)
@@ -300,7 +366,7 @@ def parse(doc: Any) -> Plan:
     rounds = _parse_rounds(check, doc["rounds"], catalogue, session["languages"])
     check.problems.raise_if_any()
     current = doc["session"]["current_round"]
-    if current is not None and (not _is_int(current) or not 1 <= current <= len(rounds)):
+    if current is not None and not 1 <= current <= len(rounds):
         check.add("session.current_round", f"must be a round number from 1 to {len(rounds)}, "
                                            "or null")
     session["current_round"] = current
@@ -317,48 +383,36 @@ def parse(doc: Any) -> Plan:
 
 def _parse_head(check: _Checker, doc: dict[str, Any]):
     meta = doc["session"]
-    session: dict[str, Any] = {}
-    if check.record(meta, "session", SESSION_KEYS, optional=("id",)):
-        session["title"] = check.text(meta["title"], "session.title", voting.MAX_TITLE)
-        session["place"] = check.text(meta["place"], "session.place", voting.MAX_TITLE,
-                                      empty=True)
-        session["date"] = meta["date"]
-        if not _is_date(meta["date"]):
-            check.add("session.date", "must be a date such as 2026-03-14, or empty")
-        session["catalogue_id"] = check.text(meta["catalogue_id"], "session.catalogue_id", 64)
-        languages = meta["languages"]
-        if (not isinstance(languages, list) or not languages
-                or not all(isinstance(x, str) and loader.LANGUAGE_PATTERN.match(x)
-                           for x in languages) or len(set(languages)) != len(languages)):
-            check.add("session.languages", 'must be a list of different languages such as '
-                                           '["de", "en"]')
-            languages = []
-        session["languages"] = languages
-        session["created_at"] = check.moment(meta["created_at"], "session.created_at")
-        session["ended_at"] = check.moment(meta["ended_at"], "session.ended_at", optional=True)
+    session: dict[str, Any] = {key: meta[key] for key in (
+        "title", "place", "date", "catalogue_id", "languages", "created_at", "ended_at")}
+    if not meta["title"].strip():
+        check.add("session.title", f"must be a text of 1 to {voting.MAX_TITLE} characters")
+    if not _is_date(meta["date"]):
+        check.add("session.date", "must be a date such as 2026-03-14, or empty")
+    if not meta["catalogue_id"].strip():
+        check.add("session.catalogue_id", "must be a text of 1 to 64 characters")
+    languages = meta["languages"]
+    if (not languages or not all(loader.LANGUAGE_PATTERN.match(x) for x in languages)
+            or len(set(languages)) != len(languages)):
+        check.add("session.languages", 'must be a list of different languages such as '
+                                       '["de", "en"]')
+        session["languages"] = []
 
     catalogue = doc["catalogue"]
-    if not isinstance(catalogue, dict):
-        check.add("catalogue", "must be the catalogue object the session used")
-        catalogue = {}
-    else:
-        for problem in loader.validate(catalogue)[:MAX_PROBLEMS]:
-            check.add("catalogue" + ("." + problem.path if problem.path else ""),
-                      problem.message)
-        offered = catalogue.get("languages") or []
-        missing = [lang for lang in session.get("languages", []) if lang not in offered]
-        if missing and isinstance(offered, list):
-            check.add("session.languages", "the catalogue has no texts in " + ", ".join(missing))
+    for problem in loader.validate(catalogue)[:MAX_PROBLEMS]:
+        check.add("catalogue" + ("." + problem.path if problem.path else ""), problem.message)
+    offered = catalogue.get("languages") or []
+    missing = [lang for lang in session["languages"] if lang not in offered]
+    if missing and isinstance(offered, list):
+        check.add("session.languages", "the catalogue has no texts in " + ", ".join(missing))
 
     groups = []
-    for i, entry in enumerate(check.records(doc["groups"], "groups", 1, voting.MAX_GROUPS)):
+    for i, entry in check.records(_GroupRecord, doc["groups"], "groups"):
         where = f"groups[{i}]"
-        if not check.record(entry, where, ("id", "name")):
-            continue
-        if not isinstance(entry["id"], str) or not GROUP_KEY.fullmatch(entry["id"]):
+        if not GROUP_KEY.fullmatch(entry["id"]):
             check.add(where + ".id", "must be 1-40 lowercase letters, digits or '-'")
             continue
-        name = check.texts(entry["name"], where + ".name", session.get("languages", []))
+        name = check.texts(entry["name"], where + ".name", session["languages"])
         groups.append({"id": entry["id"], "name": name})
     for key, n in Counter(g["id"] for g in groups).items():
         if n > 1:
@@ -378,16 +432,12 @@ def _principle_groups(catalogue: dict[str, Any], field_id: str) -> set[str]:
     return {g["id"] for g in field_doc["principle_groups"]}
 
 
-def _parse_rounds(check: _Checker, value: Any, catalogue: dict[str, Any],
+def _parse_rounds(check: _Checker, value: list, catalogue: dict[str, Any],
                   languages: list[str]) -> list[dict[str, Any]]:
     fields = {f["id"] for f in catalogue["action_fields"]}
     rounds = []
-    for i, entry in enumerate(check.records(value, "rounds", 0, voting.MAX_ROUNDS)):
+    for i, entry in check.records(_RoundRecord, value, "rounds"):
         where = f"rounds[{i}]"
-        # Backups made before idea moderation have no "moderation": their ideas were shown
-        # at once.
-        if not check.record(entry, where, ROUND_KEYS, optional=("moderation",)):
-            continue
         problems_before = len(check.problems.items)
         if entry["number"] != i + 1:
             check.add(where + ".number", f"must be {i + 1}: rounds are listed in agenda order")
@@ -399,8 +449,7 @@ def _parse_rounds(check: _Checker, value: Any, catalogue: dict[str, Any],
             check.add(where + ".target", f"for {kind} must be one of "
                       + ", ".join(voting.TARGETS[kind]))
             continue
-        if (field_id is None and kind != "ideas"
-                or field_id is not None and not _among(field_id, fields)):
+        if field_id is None and kind != "ideas" or field_id is not None and field_id not in fields:
             check.add(where + ".field", f"{field_id!r} is not an action field of the catalogue")
             continue
         question = check.texts(entry["question"], where + ".question", languages)
@@ -408,23 +457,20 @@ def _parse_rounds(check: _Checker, value: Any, catalogue: dict[str, Any],
         if kind == "ideas":
             if items != []:
                 check.add(where + ".items", "an ideas round has no items: []")
-        elif not isinstance(items, list) or not items:
+        elif not items:
             check.add(where + ".items", "must be a non-empty list of items")
         else:
             known = _catalogue_items(catalogue, field_id, target)
+            groups = _principle_groups(catalogue, field_id)
             for j, item in enumerate(items):
                 at = f"{where}.items[{j}]"
-                if not check.record(item, at, ("id", "text", "group"), optional=("group",)):
-                    continue
-                if not _among(item["id"], known):
+                if item["id"] not in known:
                     check.add(at + ".id", f"{item['id']!r} is not one of the {target} of "
                                           f"action field '{field_id}' in the catalogue")
                 check.texts(item["text"], at + ".text", languages)
-                if "group" in item and not _among(item["group"], _principle_groups(catalogue,
-                                                                                    field_id)):
+                if "group" in item and item["group"] not in groups:
                     check.add(at + ".group", "must be one of the field's principle-group ids")
-            ids = [item.get("id") for item in items if isinstance(item, dict)]
-            if len(set(map(str, ids))) != len(ids):
+            if len({item["id"] for item in items}) != len(items):
                 check.add(where + ".items", "an item appears twice")
         budget, cap = entry["budget"], entry["max_per_item"]
         if kind == "dots":
@@ -436,13 +482,9 @@ def _parse_rounds(check: _Checker, value: Any, catalogue: dict[str, Any],
         state, attempt = entry["state"], entry["attempt"]
         if state not in ROUND_STATES:
             check.add(where + ".state", "must be one of " + ", ".join(ROUND_STATES))
-        if not isinstance(entry["revealed"], bool):
-            check.add(where + ".revealed", "must be true or false")
         check.whole(attempt, where + ".attempt", 1, 10_000)
-        if state == "pending" and (entry["revealed"] is True or attempt != 1):
+        if state == "pending" and (entry["revealed"] or attempt != 1):
             check.add(where, "a pending round was never opened: not revealed, attempt 1")
-        opened = check.moment(entry["opened_at"], where + ".opened_at", optional=True)
-        closed = check.moment(entry["closed_at"], where + ".closed_at", optional=True)
         moderation = entry.get("moderation", "post" if kind == "ideas" else None)
         if kind == "ideas" and moderation not in MODERATION:
             check.add(where + ".moderation", 'must be "pre" or "post" in an ideas round')
@@ -452,38 +494,34 @@ def _parse_rounds(check: _Checker, value: Any, catalogue: dict[str, Any],
             rounds.append({"kind": kind, "field": field_id, "target": target,
                            "question": question, "items": items, "budget": budget,
                            "max_per_item": cap, "state": state, "revealed": entry["revealed"],
-                           "attempt": attempt, "opened_at": opened, "closed_at": closed,
-                           "moderation": moderation})
+                           "attempt": attempt, "opened_at": entry["opened_at"],
+                           "closed_at": entry["closed_at"], "moderation": moderation})
     return rounds
 
 
-def _parse_participants(check: _Checker, value: Any, groups: list[dict[str, Any]],
+def _parse_participants(check: _Checker, value: list, groups: list[dict[str, Any]],
                         languages: list[str]) -> list[dict[str, Any]]:
     group_ids = {g["id"] for g in groups}
     out, seen = [], set()
-    for i, entry in enumerate(check.records(value, "participants")):
+    for i, entry in check.records(_ParticipantRecord, value, "participants"):
         where = f"participants[{i}]"
-        if not check.record(entry, where, PARTICIPANT_KEYS):
-            continue
-        pseudonym = check.text(entry["id"], where + ".id", 64)
+        pseudonym = entry["id"]
         if pseudonym in seen:
             check.add(where + ".id", f"participant {pseudonym!r} appears twice")
         seen.add(pseudonym)
-        if not _among(entry["group"], group_ids):
+        if entry["group"] not in group_ids:
             check.add(where + ".group", f"{entry['group']!r} is not one of the groups")
         if entry["language"] not in languages:
             check.add(where + ".language", f"{entry['language']!r} is not one of the "
                                            "session's languages")
-        joined = check.moment(entry["joined_at"], where + ".joined_at")
-        out.append({"id": pseudonym, "group": entry["group"], "language": entry["language"],
-                    "joined_at": joined})
+        out.append(entry)
     return out
 
 
 def _round_ref(check: _Checker, plan: Plan, entry: dict[str, Any], where: str,
                kinds: tuple[str, ...]) -> dict[str, Any] | None:
     number = entry["round"]
-    if not _is_int(number) or not 1 <= number <= len(plan.rounds):
+    if not 1 <= number <= len(plan.rounds):
         check.add(where + ".round", f"{number!r} is not a round number (1 to "
                                     f"{len(plan.rounds)})")
         return None
@@ -495,31 +533,27 @@ def _round_ref(check: _Checker, plan: Plan, entry: dict[str, Any], where: str,
     if rnd["state"] == "pending":
         check.add(where + ".round", f"round {number} was never opened")
         return None
-    if not _is_int(entry["attempt"]) or not 1 <= entry["attempt"] <= rnd["attempt"]:
+    if not 1 <= entry["attempt"] <= rnd["attempt"]:
         check.add(where + ".attempt", f"round {number} has attempts 1 to {rnd['attempt']}")
         return None
     return rnd
 
 
-def _parse_votes(check: _Checker, value: Any, plan: Plan) -> list[dict[str, Any]]:
+def _parse_votes(check: _Checker, value: list, plan: Plan) -> list[dict[str, Any]]:
     people = {p["id"] for p in plan.participants}
     out, seen = [], set()
     points: Counter = Counter()
-    for i, entry in enumerate(check.records(value, "votes")):
+    for i, entry in check.records(_VoteRecord, value, "votes"):
         where = f"votes[{i}]"
-        if not check.record(entry, where, VOTE_KEYS):
-            continue
         rnd = _round_ref(check, plan, entry, where, ("rating", "dots"))
-        if not _among(entry["participant"], people):
+        if entry["participant"] not in people:
             check.add(where + ".participant", f"{entry['participant']!r} is not one of the "
                                               "participants")
             rnd = None
-        created = check.moment(entry["created_at"], where + ".created_at")
-        updated = check.moment(entry["updated_at"], where + ".updated_at")
         if rnd is None:
             continue
         number = entry["round"]
-        if not _among(entry["item"], {item["id"] for item in rnd["items"]}):
+        if entry["item"] not in {item["id"] for item in rnd["items"]}:
             check.add(where + ".item", f"{entry['item']!r} is not an item of round {number}")
             continue
         raw = entry["value"]
@@ -545,50 +579,38 @@ def _parse_votes(check: _Checker, value: Any, plan: Plan) -> list[dict[str, Any]
             check.add(where, f"a second vote of {entry['participant']} on {entry['item']} in "
                              f"round {number}, attempt {entry['attempt']}")
         seen.add(key)
-        out.append({"round": number, "attempt": entry["attempt"],
-                    "participant": entry["participant"], "item": entry["item"],
-                    "value": stored, "created_at": created, "updated_at": updated})
+        out.append({**entry, "value": stored})
     return out
 
 
-def _parse_ideas(check: _Checker, value: Any, plan: Plan) -> list[dict[str, Any]]:
+def _parse_ideas(check: _Checker, value: list, plan: Plan) -> list[dict[str, Any]]:
     people = {p["id"] for p in plan.participants}
     out, seen = [], set()
-    for i, entry in enumerate(check.records(value, "ideas")):
+    for i, entry in check.records(_IdeaRecord, value, "ideas"):
         where = f"ideas[{i}]"
-        if not check.record(entry, where, IDEA_KEYS, optional=("approved",)):
-            continue
-        if not _is_int(entry["id"]) or entry["id"] in seen:
+        if entry["id"] in seen:
             check.add(where + ".id", "must be a whole number, different for every idea")
-        else:
-            seen.add(entry["id"])
+        seen.add(entry["id"])
         _round_ref(check, plan, entry, where, ("ideas",))
-        if not _among(entry["author"], people):
+        if entry["author"] not in people:
             check.add(where + ".author", f"{entry['author']!r} is not one of the participants")
-        text = check.text(entry["text"], where + ".text", voting.MAX_IDEA_LENGTH)
-        if not isinstance(entry["hidden"], bool):
-            check.add(where + ".hidden", "must be true or false")
-        if not isinstance(entry.get("approved", False), bool):
-            check.add(where + ".approved", "must be true or false")
-        created = check.moment(entry["created_at"], where + ".created_at")
-        out.append({"id": entry["id"], "round": entry["round"], "attempt": entry["attempt"],
-                    "author": entry["author"], "text": text, "hidden": entry["hidden"],
-                    "approved": entry.get("approved", False), "created_at": created})
+        if not entry["text"].strip() or len(entry["text"]) > voting.MAX_IDEA_LENGTH:
+            check.add(where + ".text", f"must be a text of 1 to {voting.MAX_IDEA_LENGTH} "
+                                       "characters")
+        out.append({"approved": False, **entry})
     return out
 
 
-def _parse_upvotes(check: _Checker, value: Any, plan: Plan) -> list[dict[str, Any]]:
+def _parse_upvotes(check: _Checker, value: list, plan: Plan) -> list[dict[str, Any]]:
     people = {p["id"] for p in plan.participants}
     authors = {idea["id"]: idea["author"] for idea in plan.ideas}
     out, seen = [], set()
-    for i, entry in enumerate(check.records(value, "upvotes")):
+    for i, entry in check.records(_UpvoteRecord, value, "upvotes"):
         where = f"upvotes[{i}]"
-        if not check.record(entry, where, UPVOTE_KEYS):
-            continue
         idea, who = entry["idea"], entry["participant"]
-        if not _among(who, people):
+        if who not in people:
             check.add(where + ".participant", f"{who!r} is not one of the participants")
-        if not _is_int(idea) or idea not in authors:
+        if idea not in authors:
             check.add(where + ".idea", f"{idea!r} is not one of the ideas")
         elif who == authors[idea]:
             check.add(where + ".participant", "nobody upvotes their own idea")
@@ -596,8 +618,7 @@ def _parse_upvotes(check: _Checker, value: Any, plan: Plan) -> list[dict[str, An
             check.add(where, f"a second upvote of {who} on idea {idea}")
         else:
             seen.add((idea, who))
-        created = check.moment(entry["created_at"], where + ".created_at")
-        out.append({"idea": idea, "participant": who, "created_at": created})
+        out.append(entry)
     return out
 
 

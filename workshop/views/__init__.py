@@ -4,6 +4,7 @@ decorator that loads a session for the facilitator, an organiser or the projecto
 import hashlib
 import hmac
 import ipaddress
+import logging
 from functools import wraps
 
 from flask import abort, current_app, jsonify, redirect, request, url_for
@@ -18,6 +19,25 @@ FACILITATOR_COOKIE = COOKIES["facilitator"]
 PROJECTOR_COOKIE = COOKIES["projector"]
 ORGANISER_KEY_COOKIE = "organiser_key"
 COOKIE_MAX_AGE = 60 * 60 * 24 * 60  # two months: long enough to download results later
+
+log = logging.getLogger("workshop.requests")
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    """Client-supplied text made safe for one log line: escapes for control characters."""
+    return text[:limit].encode("unicode_escape").decode("ascii")
+
+
+def log_refusal(response):
+    """after_request: a client's mistake (4xx) is one line in the log, never a traceback; the
+    server's own faults keep theirs."""
+    if 400 <= response.status_code < 500:
+        error = response.get_json(silent=True) if response.is_json else None
+        error = error.get("error") if isinstance(error, dict) else None
+        what = f"{error.get('code')}: {error.get('message')}" if isinstance(error, dict) else ""
+        log.info("%s %s refused with %d %s", request.method, _one_line(request.path),
+                 response.status_code, _one_line(what))
+    return response
 
 
 def client_address() -> str:

@@ -8,8 +8,8 @@ from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from workshop import bodies, realtime, voting
 from workshop import catalogue as catalogues
-from workshop import realtime, voting
 from workshop.catalogue import CatalogueInvalid
 from workshop.errors import Invalid, Unavailable, WorkshopError
 from workshop.extensions import db
@@ -116,9 +116,9 @@ def _json_body() -> dict:
 @organisers_only
 def create_session():
     limit_creation()
-    spec = _json_body()
+    spec, problems = bodies.read_session(_json_body())
     with db.write() as session:
-        created = voting.create_session(session, spec)
+        created = voting.create_session(session, spec, problems)
         state = session_state(created.session)
     return created_answer(created, state)
 
@@ -132,13 +132,10 @@ def get_session(s, workshop, role, token):
 @bp.put("/api/sessions/<session_id>/agenda")
 def put_agenda(session_id: str):
     """The whole ordered agenda; every live screen redraws at once."""
-    spec = _json_body()
-    if not isinstance(spec, dict) or set(spec) != {"agenda"}:
-        raise Invalid('send {"agenda": [...]}: the whole ordered list of rounds',
-                      code="invalid_agenda")
+    agenda, problems = bodies.read_agenda(_json_body())
     with db.write() as s:
         workshop, _role, _token = authorise(s, session_id)
-        voting.replace_agenda(s, workshop, spec["agenda"])
+        voting.replace_agenda(s, workshop, agenda, problems)
         state = session_state(workshop, request.args.get("lang"))
     realtime.broadcast_agenda(session_id)
     return jsonify(state)

@@ -18,8 +18,8 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
+from workshop import bodies, exports, voting, wording
 from workshop import catalogue as catalogues
-from workshop import exports, voting, wording
 from workshop import summary as summary_data
 from workshop.errors import Forbidden, Invalid, RateLimited, Unauthorized, WorkshopError
 from workshop.exports import report
@@ -172,11 +172,11 @@ def create():
     refusal = _refusal(entered)
     if refusal is not None:
         return _start_page(request.form, status=refusal.status, refusal=refusal)
-    spec = _form_spec(request.form)
+    spec, problems = bodies.read_session(_form_spec(request.form))
     try:
         limit_creation()
         with db.write() as session:
-            created = voting.create_session(session, spec)
+            created = voting.create_session(session, spec, problems)
     except RateLimited:
         return _start_page(request.form, [{"field": "", "message": _(
             "Too many sessions were created from this computer. Try again later.")}],
