@@ -71,7 +71,7 @@ def create_app(config: dict | None = None) -> Flask:
         max_http_buffer_size=app.config["MAX_TRANSPORT_BYTES"],
         serializer=realtime.GuardedPacket,
     )
-    realtime.guard(socketio.server, app.config)
+    realtime.FairShare(socketio.server, app.config)  # each connection's share of events
 
     from workshop.views import api, exports, facilitator, log_refusal, participant, projector
 

@@ -440,7 +440,7 @@ class FairShare:
     """Each connection's share of events, taken where Engine.IO hands over a message: an
     event beyond it is answered `rate_limited` there, before it is decoded, given a task of
     its own or a request context, so a flood costs next to nothing. A connection that keeps
-    sending while refused is dropped. Installed on the Socket.IO server by `guard()`."""
+    sending while refused is dropped. Installed on the Socket.IO server by create_app."""
 
     # After the packet type ('2' event, '5' binary event): attachments, namespace, ack id.
     _head = re.compile(r"(?:\d+-)?(?:(/[^,]*),)?(\d*)")
@@ -508,11 +508,6 @@ class FairShare:
     def disconnected(self, eio_sid: str, *reason) -> None:
         self.shares.pop(eio_sid, None)
         self.forget(eio_sid, *reason)
-
-
-def guard(server, config) -> FairShare:
-    """Give every connection of this Socket.IO server its fair share (called by create_app)."""
-    return FairShare(server, config)
 
 
 def _load(s, client: Client) -> tuple[WorkshopSession, Participant | None]:
