@@ -180,7 +180,7 @@ class Broadcaster:
         return outgoing
 
 
-def _round_updates(s, workshop: WorkshopSession, rnd, seq: int) -> list[tuple[str, dict, str]]:
+def _round_updates(s, workshop: WorkshopSession, rnd, seq: int) -> list[Outgoing]:
     counts = {**tally(s, workshop, rnd), "seq": seq}
     # The projector learns how many took part, never how many answered each item.
     public_counts = {k: v for k, v in counts.items() if k != "items"}
