@@ -8,6 +8,8 @@ import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import requests
@@ -65,6 +67,31 @@ class Server:
                 self.process.kill()
         if not self.log_handle.closed:
             self.log_handle.close()
+
+
+@contextmanager
+def running_server(folder: Path, database_url: str | None = None, *,
+                   env: dict[str, str | None] | None = None, args: list[str] | None = None,
+                   log: Path | None = None, popen: dict | None = None) -> Iterator[Server]:
+    """A server started on a free port with its data in folder/sessions, stopped afterwards
+    (also when it did not come up). `env` adds variables to its environment (None removes
+    one), `args` are more options for run.py, `log` is where its output goes instead of
+    folder/server-<port>.log, `popen` more arguments for Popen."""
+    server = Server(folder / "sessions", database_url, free_port())
+    for name, value in (env or {}).items():
+        if value is None:
+            server.env.pop(name, None)
+        else:
+            server.env[name] = value
+    server.args = list(args or [])
+    server.popen = dict(popen or {})
+    if log is not None:
+        server.log = log
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
 
 
 def new_session(server, **spec):

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import IN_CI
-from tests.servers import Server, free_port
+from tests.servers import running_server
 
 CHROMIUM = os.environ.get("WORKSHOP_TEST_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
@@ -86,10 +86,8 @@ def no_csp_violations(request):
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
-    server = Server(tmp_path_factory.mktemp("browser") / "sessions", None, free_port())
-    server.start()
-    yield server
-    server.stop()
+    with running_server(tmp_path_factory.mktemp("browser")) as server:
+        yield server
 
 
 @pytest.fixture

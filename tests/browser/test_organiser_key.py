@@ -6,7 +6,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.conftest import LAPTOP
-from tests.servers import Server, free_port
+from tests.servers import running_server
 from tests.web.test_catalogues_api import custom_yaml
 
 KEY = "schluessel-fuer-den-workshop"
@@ -14,11 +14,9 @@ KEY = "schluessel-fuer-den-workshop"
 
 @pytest.fixture(scope="module")
 def keyed_server(tmp_path_factory):
-    server = Server(tmp_path_factory.mktemp("keyed") / "sessions", None, free_port())
-    server.env["WORKSHOP_ORGANISER_KEY"] = KEY
-    server.start()
-    yield server
-    server.stop()
+    with running_server(tmp_path_factory.mktemp("keyed"),
+                        env={"WORKSHOP_ORGANISER_KEY": KEY}) as server:
+        yield server
 
 
 def test_the_start_page_asks_for_the_key_once(chromium, keyed_server, screenshot):

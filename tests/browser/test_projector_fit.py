@@ -9,18 +9,16 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import PROJECTOR
 from tests.browser.helpers import GROUPS, Voter, create_session, results
-from tests.servers import Server, free_port
+from tests.servers import running_server
 
 PAGE_SECONDS = 2
 
 
 @pytest.fixture(scope="module")
 def live_server(tmp_path_factory):
-    server = Server(tmp_path_factory.mktemp("projector") / "sessions", None, free_port())
-    server.env["WORKSHOP_PROJECTOR_PAGE_SECONDS"] = str(PAGE_SECONDS)
-    server.start()
-    yield server
-    server.stop()
+    with running_server(tmp_path_factory.mktemp("projector"),
+                        env={"WORKSHOP_PROJECTOR_PAGE_SECONDS": str(PAGE_SECONDS)}) as server:
+        yield server
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ import socketio
 from sqlalchemy import create_engine, text
 
 from tests.proxy import Proxy
-from tests.servers import Phone, Server, free_port, new_session
+from tests.servers import Phone, Server, new_session, running_server
 from workshop.config import normalise_database_url
 
 pytestmark = pytest.mark.slow
@@ -160,12 +160,10 @@ def fill(folder: Path) -> Path:
 
 
 def test_a_full_disk_refuses_votes_and_resumes_when_space_is_back(small_disk, tmp_path):
-    server = Server(small_disk / "sessions", None, free_port())
-    server.log = tmp_path / "server.log"  # the log is not on the full disk
-    server.start()
-    room = Room(server)
-    db_file = small_disk / "sessions" / "workshop.db"
-    try:
+    # The log is not on the full disk.
+    with running_server(small_disk, log=tmp_path / "server.log") as server:
+        room = Room(server)
+        db_file = small_disk / "sessions" / "workshop.db"
         phones = [room.phone(n) for n in range(6)]
         for phone in phones:
             assert room.vote(phone, room.items[0], 3) == "ok"
@@ -205,8 +203,6 @@ def test_a_full_disk_refuses_votes_and_resumes_when_space_is_back(small_disk, tm
                refused_after_space_was_back=again_refused, stored=kept,
                resend_seconds=f"{resumed:.2f}")
         room.close([*phones, newcomer, back])
-    finally:
-        server.stop()
 
 
 # --- The data folder read-only ----------------------------------------------------------------
@@ -214,12 +210,11 @@ def test_a_full_disk_refuses_votes_and_resumes_when_space_is_back(small_disk, tm
 PR_CAPBSET_DROP, CAP_DAC_OVERRIDE, CAP_FOWNER = 24, 1, 3
 
 
-def unprivileged(server: Server) -> None:
-    """As root, start the server without the capabilities that let root write past file
-    modes (DAC_OVERRIDE, FOWNER): a user other than root could not reach the Python in
-    root's home. Not root: file modes hold already."""
-    if os.geteuid() == 0:
-        server.popen = {"preexec_fn": _drop_file_capabilities}
+def unprivileged() -> dict:
+    """Popen's arguments that, as root, start the server without the capabilities that let
+    root write past file modes (DAC_OVERRIDE, FOWNER): a user other than root could not reach
+    the Python in root's home. Not root: file modes hold already."""
+    return {"preexec_fn": _drop_file_capabilities} if os.geteuid() == 0 else {}
 
 
 def _drop_file_capabilities() -> None:
@@ -243,13 +238,10 @@ def make_writable(folder: Path) -> None:
 
 def test_a_read_only_data_folder_refuses_votes_and_resumes_when_writable(tmp_path):
     data = tmp_path / "sessions"
-    server = Server(data, None, free_port())
-    server.log = tmp_path / "server.log"
-    unprivileged(server)
-    server.start()
-    room = Room(server)
-    phones = [room.phone(n) for n in range(6)]
-    try:
+    with running_server(tmp_path, log=tmp_path / "server.log",
+                        popen=unprivileged()) as server:
+        room = Room(server)
+        phones = [room.phone(n) for n in range(6)]
         for phone in phones:
             assert room.vote(phone, room.items[0], 4) == "ok"
         # The folder turns read-only and the server starts again on it (a crash, a reboot):
@@ -284,8 +276,6 @@ def test_a_read_only_data_folder_refuses_votes_and_resumes_when_writable(tmp_pat
                refused_after_writable_again=again_refused, stored=kept,
                resend_seconds=f"{resumed:.2f}")
         room.close([*phones, newcomer])
-    finally:
-        server.stop()
 
 
 def again(room: Room, phone: Phone) -> Phone:
@@ -313,16 +303,20 @@ def postgres_proxy(postgres_schema_url):
         yield proxy
 
 
-def test_postgres_going_away_loses_no_acknowledged_vote(postgres_proxy, postgres_schema_url,
-                                                        tmp_path):
+@pytest.fixture
+def direct(postgres_schema_url):
+    """The test's PostgreSQL schema reached directly, not through the proxy."""
+    engine = create_engine(normalise_database_url(postgres_schema_url))
+    yield engine
+    engine.dispose()
+
+
+def test_postgres_going_away_loses_no_acknowledged_vote(postgres_proxy, direct, tmp_path):
     proxy = postgres_proxy
-    server = Server(tmp_path / "sessions", proxy.url, free_port())
-    server.env["WORKSHOP_LIVE_FLUSH_INTERVAL"] = "1.0"
-    server.start()
-    direct = create_engine(normalise_database_url(postgres_schema_url))
-    room = Room(server)
-    phones = [room.phone(n) for n in range(6)]
-    try:
+    with running_server(tmp_path, proxy.url,
+                        env={"WORKSHOP_LIVE_FLUSH_INTERVAL": "1.0"}) as server:
+        room = Room(server)
+        phones = [room.phone(n) for n in range(6)]
         for phone in phones:
             assert room.vote(phone, room.items[0], 2) == "ok"
         # PostgreSQL restarts: every connection is cut, new ones fail for three seconds. The
@@ -387,9 +381,6 @@ def test_postgres_going_away_loses_no_acknowledged_vote(postgres_proxy, postgres
                votes_acknowledged=len(refusals) + 6,
                refused_around_the_kill=sum(refusals), stored=kept)
         room.close([*phones, newcomer])
-    finally:
-        direct.dispose()
-        server.stop()
 
 
 # --- 200 phones dropping at once --------------------------------------------------------------
@@ -404,14 +395,10 @@ def wait_for(condition, within: float, what: str) -> float:
 
 
 def test_two_hundred_phones_dropping_at_once_come_back_as_themselves(tmp_path):
-    server = Server(tmp_path / "sessions", None, free_port())
-    server.start()
-    try:
-        # The room's wifi: every phone talks to the server through it; the laptop does not.
-        with Proxy(server.port) as wifi, ThreadPoolExecutor(40) as pool:
-            drop_and_come_back(server, wifi, pool, tmp_path / "sessions" / "workshop.db")
-    finally:
-        server.stop()
+    # The room's wifi: every phone talks to the server through it; the laptop does not.
+    with (running_server(tmp_path) as server, Proxy(server.port) as wifi,
+          ThreadPoolExecutor(40) as pool):
+        drop_and_come_back(server, wifi, pool, tmp_path / "sessions" / "workshop.db")
 
 
 def drop_and_come_back(server: Server, wifi: Proxy, pool: ThreadPoolExecutor,

@@ -10,7 +10,7 @@ import pytest
 import requests
 import socketio
 
-from tests.servers import Phone, Server, free_port, new_session
+from tests.servers import Phone, new_session, running_server
 
 pytestmark = pytest.mark.slow
 GROUPS = ["administration", "civil-society", "migrant-organisations"]
@@ -18,10 +18,8 @@ GROUPS = ["administration", "civil-society", "migrant-organisations"]
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    srv = Server(tmp_path_factory.mktemp("live") / "sessions", None, free_port())
-    srv.start()
-    yield srv
-    srv.stop()
+    with running_server(tmp_path_factory.mktemp("live")) as srv:
+        yield srv
 
 
 def refused_with(server, auth) -> dict:
@@ -181,9 +179,7 @@ def test_thirty_phones_give_exactly_the_expected_results(server):
 
 
 def test_acknowledged_votes_survive_a_killed_server(tmp_path):
-    srv = Server(tmp_path / "sessions", None, free_port())
-    srv.start()
-    try:
+    with running_server(tmp_path) as srv:
         created = new_session(srv)
         facilitator = Phone(srv, {"session": created["id"],
                                   "facilitator_token": created["facilitator_token"]}).connect()
@@ -203,5 +199,3 @@ def test_acknowledged_votes_survive_a_killed_server(tmp_path):
         assert again.events["state"][0]["me"]["votes"] == {str(rating["id"]): acked}
         assert len(acked) == len(rating["items"]) == 8
         again.close()
-    finally:
-        srv.stop()

@@ -14,17 +14,15 @@ import requests
 import socketio
 
 from tests.browser.helpers import Voter, create_session
-from tests.servers import Server, free_port
+from tests.servers import running_server
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    process = Server(tmp_path_factory.mktemp("load") / "sessions", None, free_port())
-    process.start()
-    yield process
-    process.stop()
+    with running_server(tmp_path_factory.mktemp("load")) as process:
+        yield process
 
 
 class Probe:

@@ -9,7 +9,7 @@ import psutil
 import pytest
 import requests
 
-from tests.servers import ROOT, Server, free_port
+from tests.servers import ROOT, Server, running_server
 from workshop.room import FAKE_INTERFACES_ENV, terminal_qr
 
 pytestmark = pytest.mark.slow
@@ -18,13 +18,12 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def server(backend, tmp_path, request):
     url = request.getfixturevalue("postgres_schema_url") if backend == "postgres" else None
-    srv = Server(tmp_path / "sessions", url, free_port())
-    yield srv
-    srv.stop()
+    with running_server(tmp_path, url) as srv:
+        yield srv
 
 
 def test_serves_survives_kill_and_deletes(server):
-    banner = server.start()
+    banner = server.log.read_text()  # what it printed when it started
     assert f"http://127.0.0.1:{server.port}/" in banner
     assert "start with `make room` for them" in banner
     assert listening_on(server) == {"127.0.0.1"}  # make run stays on the laptop
@@ -55,17 +54,13 @@ def listening_on(server: Server) -> set[str]:
 
 
 def test_room_listens_on_all_interfaces_and_links_to_the_chosen_address(tmp_path):
-    srv = Server(tmp_path / "sessions", None, free_port())
-    srv.args = ["--room"]
     # The laptop as make room would see it on a town hall's wifi; never connected to.
-    srv.env[FAKE_INTERFACES_ENV] = json.dumps([
-        ["lo", "127.0.0.1", True], ["docker0", "172.17.0.1", True],
-        ["wlp2s0", "192.168.178.34", True]])
-    for name in ("WORKSHOP_PUBLIC_URL", "NO_COLOR"):
-        srv.env.pop(name, None)
-    room_url = f"http://192.168.178.34:{srv.port}"
-    try:
-        printed = srv.start()
+    interfaces = json.dumps([["lo", "127.0.0.1", True], ["docker0", "172.17.0.1", True],
+                             ["wlp2s0", "192.168.178.34", True]])
+    env = {FAKE_INTERFACES_ENV: interfaces, "WORKSHOP_PUBLIC_URL": None, "NO_COLOR": None}
+    with running_server(tmp_path, env=env, args=["--room"]) as srv:
+        room_url = f"http://192.168.178.34:{srv.port}"
+        printed = srv.log.read_text()
         assert f"Phones join at  {room_url}/join\n" in printed
         assert terminal_qr(f"{room_url}/join") in printed
         assert f"open http://127.0.0.1:{srv.port}/ to create a session" in printed
@@ -75,8 +70,6 @@ def test_room_listens_on_all_interfaces_and_links_to_the_chosen_address(tmp_path
         created = requests.post(srv.base + "/api/sessions", json={"title": "Im Saal"}).json()
         assert created["links"]["join"] == f"{room_url}/j/{created['join_code']}"
         assert created["links"]["projector"].startswith(f"{room_url}/p/{created['id']}?token=")
-    finally:
-        srv.stop()
 
 
 def test_uses_eventlet_by_default(tmp_path):
@@ -93,12 +86,7 @@ def test_uses_eventlet_by_default(tmp_path):
 
 def test_gevent_is_a_drop_in(tmp_path):
     """eventlet is in maintenance mode upstream: the same code must run on gevent."""
-    srv = Server(tmp_path / "sessions", None, free_port())
-    srv.env["WORKSHOP_ASYNC_MODE"] = "gevent"
-    try:
-        srv.start()
+    with running_server(tmp_path, env={"WORKSHOP_ASYNC_MODE": "gevent"}) as srv:
         created = requests.post(srv.base + "/api/sessions", json={"title": "gevent"})
         assert created.status_code == 201
         assert len(created.json()["rounds"]) == 15
-    finally:
-        srv.stop()
