@@ -2,8 +2,12 @@
 once, refuses new ones for a while, then carries them again."""
 
 import asyncio
+import secrets
 import threading
 import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
 
 from tests.servers import free_port
 
@@ -102,6 +106,23 @@ class Proxy:
     @property
     def open(self) -> int:
         return len(self._pairs)
+
+
+@contextmanager
+def proxied_postgres(database_url: str, name: str = "workshop-test") -> Iterator[Proxy]:
+    """A proxy in front of the PostgreSQL that database_url names: `proxy.url` reaches the same
+    database through it, with an application name of its own (`proxy.application_name`) that
+    finds the server's backends and never anybody else's."""
+    parts = urlsplit(database_url)
+    application_name = f"{name}-{secrets.token_hex(4)}"
+    with Proxy(parts.port or 5432, parts.hostname) as proxy:
+        user = parts.netloc.rpartition("@")[0]
+        netloc = f"{user}@127.0.0.1:{proxy.port}" if user else f"127.0.0.1:{proxy.port}"
+        query = f"{parts.query}&application_name={application_name}" if parts.query else \
+            f"application_name={application_name}"
+        proxy.url = urlunsplit(parts._replace(netloc=netloc, query=query))
+        proxy.application_name = application_name
+        yield proxy
 
 
 async def _pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -8,7 +8,6 @@ on by itself once the fault is gone. Each prints its figures (run pytest with -s
 
 import ctypes
 import os
-import secrets
 import sqlite3
 import subprocess
 import threading
@@ -16,14 +15,13 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 import requests
 import socketio
 from sqlalchemy import create_engine, text
 
-from tests.proxy import Proxy
+from tests.proxy import Proxy, proxied_postgres
 from tests.servers import Phone, Server, new_session, running_server
 from workshop.config import normalise_database_url
 
@@ -289,17 +287,8 @@ def again(room: Room, phone: Phone) -> Phone:
 
 @pytest.fixture
 def postgres_proxy(postgres_schema_url):
-    """The test's PostgreSQL schema reached through a proxy that can cut the server off, and
-    an application name that finds the server's own backends (never anybody else's)."""
-    parts = urlsplit(postgres_schema_url)
-    name = "workshop-faults-" + secrets.token_hex(4)
-    with Proxy(parts.port or 5432, parts.hostname) as proxy:
-        user = parts.netloc.rpartition("@")[0]
-        netloc = f"{user}@127.0.0.1:{proxy.port}" if user else f"127.0.0.1:{proxy.port}"
-        query = f"{parts.query}&application_name={name}" if parts.query else \
-            f"application_name={name}"
-        proxy.url = urlunsplit(parts._replace(netloc=netloc, query=query))
-        proxy.application_name = name
+    """The test's PostgreSQL schema reached through a proxy that can cut the server off."""
+    with proxied_postgres(postgres_schema_url, "workshop-faults") as proxy:
         yield proxy
 
 
