@@ -332,8 +332,8 @@ _ENTRIES: dict[str, type[Strict]] = {
     "action_fields": ActionField, "challenges": Challenge, "principle_groups": PrincipleGroup,
     "principles": Principle, "practices": Practice}
 _TEXTS = ("title", "description", "text", "place")  # where a mapping holds a text per language
-_LISTS = {"languages": "language codes", "action_fields": "action fields",
-          "principles": "principles"}
+_AT_LEAST_ONE = {"action_fields": "action field", "principles": "principle"}
+_AT_MOST = {"languages": "languages", "action_fields": "action fields"}
 
 
 # --- pydantic's errors in the words of the format ---------------------------------------------
@@ -394,11 +394,11 @@ def _wording(loc: tuple, error: dict[str, Any]) -> tuple[tuple, str]:
         return loc, "must be a non-empty list of language codes, e.g. [de, en]"
     if kind == "list_type":
         return loc, "must be a list" + _not(value)
-    if kind == "too_short" and key in _LISTS:
-        return loc, f"must list at least one {_LISTS[key].removesuffix('s')}"
-    if kind == "too_long" and key in _LISTS:
-        return loc, (f"lists {ctx['actual_length']} {_LISTS[key].removeprefix('language ')}; "
-                     f"at most {ctx['max_length']} are allowed")
+    if kind == "too_short" and key in _AT_LEAST_ONE:
+        return loc, f"must list at least one {_AT_LEAST_ONE[key]}"
+    if kind == "too_long" and key in _AT_MOST:
+        return loc, (f"lists {ctx['actual_length']} {_AT_MOST[key]}; at most "
+                     f"{ctx['max_length']} are allowed")
     if kind == "string_type" and len(loc) > 1 and loc[-2] == "languages":
         return loc, "must be a language code such as 'de'" + _not(value, True)
     if kind == "string_type":
@@ -495,8 +495,10 @@ def _validate(doc: Any, lines: dict[tuple, int], holes: set[tuple]) -> list[Prob
     except ValidationError as exc:
         for loc, error in errors_of(exc, details=True):
             where, message = _wording(loc, error)
-            # A value the reading refused is None here; its problem is named already.
-            if not any(where[:len(hole)] == hole for hole in holes):
+            # A value the reading refused is None here, and its problem is named already;
+            # an unknown key is wrong whatever its value.
+            about_the_value = error["type"] not in ("extra_forbidden", "invalid_key")
+            if not (about_the_value and any(where[:len(h)] == h for h in holes)):
                 problems.append(_problem(lines, where, message))
     references = _References(lines)
     references.check(doc)
