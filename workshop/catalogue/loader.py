@@ -20,7 +20,6 @@ from pydantic import AfterValidator, BeforeValidator, Discriminator, Field, Tag,
 from workshop.payloads import json_depth
 from workshop.validation import Strict, bracketed, errors_of, text_up_to
 
-_SURROGATE = re.compile("[\ud800-\udfff]")
 ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 # BCP 47 tags such as de, pt-BR, or de-x-ls (private use: German in Easy Language).
 LANGUAGE_PATTERN = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
@@ -31,6 +30,7 @@ MAX_FIELDS = 30
 MAX_ITEMS = 2_000  # challenges, principles and practices together
 MAX_LANGUAGES = 20
 MAX_DEPTH = 32  # nesting of mappings and lists; the format needs 6
+_SURROGATE = re.compile("[\ud800-\udfff]")  # half of a character JSON's "\\u" may spell
 
 
 @dataclass(frozen=True)
@@ -257,8 +257,8 @@ def _item_count(fields: Any) -> int:
         if isinstance(field, dict):
             count += length(field.get("challenges")) + length(field.get("practices"))
             groups = field.get("principle_groups")
-            count += sum(length(g.get("principles")) for g in groups if isinstance(g, dict)) \
-                if isinstance(groups, list) else 0
+            if isinstance(groups, list):
+                count += sum(length(g.get("principles")) for g in groups if isinstance(g, dict))
     return count
 
 
@@ -483,6 +483,11 @@ class _References:
                              f"language '{language}' is not declared in 'languages'")
 
 
+def _within(path: tuple, places: set[tuple]) -> bool:
+    """Whether the path is one of the places or inside one."""
+    return any(path[:cut] in places for cut in range(len(path) + 1))
+
+
 def _by_line(problems: list[Problem]) -> list[Problem]:
     """From the top of the file to the bottom; the file as a whole first."""
     return sorted(problems, key=lambda p: p.line or 0)
@@ -498,7 +503,7 @@ def _validate(doc: Any, lines: dict[tuple, int], holes: set[tuple]) -> list[Prob
             # A value the reading refused is None here, and its problem is named already;
             # an unknown key is wrong whatever its value.
             about_the_value = error["type"] not in ("extra_forbidden", "invalid_key")
-            if not (about_the_value and any(where[:len(h)] == h for h in holes)):
+            if not (about_the_value and _within(where, holes)):
                 problems.append(_problem(lines, where, message))
     references = _References(lines)
     references.check(doc)
