@@ -3,7 +3,7 @@ into our `problems: [{"field", "message"}]`, and the small types the models have
 No Flask here: Socket.IO events (workshop.payloads), HTTP bodies (workshop.bodies), imports and
 catalogues all use it."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError
@@ -73,12 +73,19 @@ def _visible(loc: tuple) -> tuple:
     return tuple(part for part in loc if not (isinstance(part, str) and part.startswith("=")))
 
 
+def errors_of(exc: ValidationError, *, details: bool = False) -> Iterator[tuple[tuple, dict]]:
+    """Each of pydantic's errors with the path it has in the input; `details` keeps the
+    input and the context (a bound's value), for a caller that words its own messages."""
+    for error in exc.errors(include_url=False, include_context=details, include_input=details):
+        yield _visible(error["loc"]), error
+
+
 def problems_of(exc: ValidationError, path: Callable[[tuple], str] = dotted,
                 limit: int | None = None) -> list[dict[str, str]]:
     """pydantic's errors in our shape: the path of each problem and a short message."""
     out = []
-    for error in exc.errors(include_url=False, include_context=False, include_input=False):
-        where = path(_visible(error["loc"])) or "(payload)"
+    for loc, error in errors_of(exc):
+        where = path(loc) or "(payload)"
         kind = error["type"]
         if kind == "extra_forbidden":
             message = "unknown field"

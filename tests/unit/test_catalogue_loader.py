@@ -1,5 +1,6 @@
 """The catalogue loader: YAML and JSON in, plain data out, or every problem with path and line."""
 
+import copy
 import json
 import time
 from pathlib import Path
@@ -8,7 +9,17 @@ import pytest
 import yaml
 
 from workshop.catalogue import load as load_via_package
-from workshop.catalogue.loader import CatalogueInvalid, Problem, load, parse, validate
+from workshop.catalogue.loader import (
+    MAX_FIELDS,
+    MAX_ITEMS,
+    MAX_LANGUAGES,
+    CatalogueInvalid,
+    Problem,
+    format_path,
+    load,
+    parse,
+    validate,
+)
 
 WHOLE_COMM = Path(__file__).resolve().parents[2] / "workshop" / "catalogue" / "whole-comm.yaml"
 
@@ -128,9 +139,10 @@ def test_bytes_with_a_utf8_byte_order_mark_load():
     assert doc["id"] == "mini"
 
 
-def test_extra_keys_are_kept_as_plain_json():
-    doc = load(catalogue_yaml() + "updated: 2024-01-31\n")
-    assert doc["updated"] == "2024-01-31"
+def test_the_loaded_catalogue_is_the_document_itself_in_its_order():
+    text = catalogue_yaml()
+    doc = load(text)
+    assert json.dumps(doc) == json.dumps(yaml.safe_load(text))  # same keys in the same order
 
 
 def test_practice_title_and_place_may_be_plain_text_or_language_maps():
@@ -158,7 +170,8 @@ def test_a_practice_without_title_or_with_a_number_as_place_is_refused():
     assert {(p.path, p.line, p.message) for p in problems} == {
         ("action_fields[0].practices[0].title", 23, "missing required key 'title'"),
         ("action_fields[0].practices[0].place", 24,
-         "must map each language to a text, e.g. {de: \"...\", en: \"...\"}, not a number"),
+         'must be a text, or map each language to a text, e.g. {de: "...", en: "..."}, '
+         "not a number; put it in quotes"),
     }
 
 
@@ -274,9 +287,22 @@ def test_number_where_text_is_expected():
                                    ('source: "Hand-written for the tests"', "source: 3.5")))
     assert {(p.path, p.line, p.message) for p in problems} == {
         ("action_fields[0].principle_groups[0].principles[1].text.en", 21,
-         "must be text, not a number"),
-        ("source", 3, "must be text, not a number"),
+         "must be text, not a number; put it in quotes"),
+        ("source", 3, "must be text, not a number; put it in quotes"),
     }
+
+
+@pytest.mark.parametrize("value, found", [
+    ("yes", "true/false; put it in quotes (YAML reads yes, no, on and off as true/false)"),
+    ("2024-01-31", "a date; put it in quotes"),
+    ("[a, b]", "a list"),
+    ("{a: b}", "a mapping"),
+])
+def test_a_value_yaml_reads_as_something_else_says_what_it_is(value, found):
+    problem = only_problem(variant(("en: Second principle", f"en: {value}")))
+    assert (problem.path, problem.line) == (
+        "action_fields[0].principle_groups[0].principles[1].text.en", 21)
+    assert problem.message == f"must be text, not {found}"
 
 
 def test_a_mapping_where_a_list_is_expected():
@@ -301,7 +327,7 @@ def test_overlong_text():
 @pytest.mark.parametrize("bad_id, shown", [
     ("Governance C1", "'Governance C1'"),
     ("-c1", "'-c1'"),
-    ("7", "7"),
+    ('"c1\\n"', repr("c1\n")),
     ("x" * 65, repr("x" * 65)),
 ])
 def test_bad_id_pattern(bad_id, shown):
@@ -309,6 +335,14 @@ def test_bad_id_pattern(bad_id, shown):
     assert (problem.path, problem.line) == ("action_fields[0].challenges[0].id", 10)
     assert problem.message == (f"id {shown} must be 1-64 lowercase letters, digits, '-', '_' or "
                                "'.', starting with a letter or digit")
+
+
+def test_an_id_yaml_reads_as_a_number_is_to_be_quoted():
+    problem = only_problem(variant(("- id: governance-c1", "- id: 7")))
+    assert (problem.path, problem.line) == ("action_fields[0].challenges[0].id", 10)
+    assert problem.message == "must be text, not a number; put it in quotes"
+    assert load(variant(("- id: governance-c1", '- id: "7"')))["action_fields"][0][
+        "challenges"][0]["id"] == "7"
 
 
 def test_bad_catalogue_id():
@@ -412,9 +446,28 @@ def test_json_syntax_error_gives_the_line():
 
 
 def test_unknown_yaml_tag_is_a_problem_with_its_place():
-    problem = only_problem(catalogue_yaml() + "extra: !!python/object:os.system x\n")
-    assert (problem.path, problem.line) == ("extra", 34)
+    problem = only_problem(variant(("place: Erfurt", "place: !!python/object:os.system x")))
+    assert (problem.path, problem.line) == ("action_fields[0].practices[0].place", 25)
     assert "could not determine a constructor" in problem.message
+
+
+@pytest.mark.parametrize("value, message", [
+    ("2026-13-45", "'2026-13-45' is not a valid timestamp"),
+    ("!!int abc", "'abc' is not a valid int"),
+    (".inf", "inf is not a number JSON can hold"),
+    ('"\\ud83d"', "holds half of a UTF-16 surrogate pair (\\ud800-\\udfff) without the "
+                   "other half"),
+])
+def test_a_value_yaml_cannot_read_is_one_problem_not_also_a_wrong_type(value, message):
+    assert str(only_problem(variant(("en: Second principle", f"en: {value}")))) == (
+        f"action_fields[0].principle_groups[0].principles[1].text.en (line 21): {message}")
+
+
+def test_an_unknown_key_with_a_value_yaml_cannot_read_is_named_for_both():
+    problems = problems_of(catalogue_yaml() + "updated: 2026-13-45\n")
+    assert [(p.path, p.line, p.message.split(";")[0]) for p in problems] == [
+        ("updated", 34, "'2026-13-45' is not a valid timestamp"),
+        ("updated", 34, "unknown key 'updated'")]
 
 
 def test_not_utf8():
@@ -441,17 +494,216 @@ def test_more_than_one_document_is_refused():
 
 
 def test_not_a_number_is_refused_because_json_cannot_hold_it():
-    problem = only_problem(catalogue_yaml() + "weight: .nan\n")
+    problem = only_problem(variant(('source: "Hand-written for the tests"', "source: .nan")))
     assert (problem.path, problem.line, problem.message) == (
-        "weight", 34, "nan is not a number JSON can hold")
+        "source", 3, "nan is not a number JSON can hold")
+
+
+def test_a_nul_character_is_refused():
+    # YAML's "\0" escape; PostgreSQL cannot store it in a text.
+    problem = only_problem(variant(("en: Second principle", 'en: "Second\\0principle"')))
+    assert (problem.path, problem.line, problem.message) == (
+        "action_fields[0].principle_groups[0].principles[1].text.en", 21,
+        "holds a NUL character")
+
+
+# --- the shape of each value: keys, types, bounds --------------------------------------------
+
+
+@pytest.mark.parametrize("old, new, problems", [
+    ("    practices:", "    practises:", [
+        ("action_fields[0].practises", 22, "unknown key 'practises'; did you mean 'practices'?")]),
+    ("        text: {de: Praxis", "        txt: {de: Praxis", [
+        ("action_fields[0].practices[0].text", 23, "missing required key 'text'"),
+        ("action_fields[0].practices[0].txt", 26, "unknown key 'txt'; did you mean 'text'?")]),
+    ('source: "Hand-written for the tests"', "colour: red", [
+        ("colour", 3, "unknown key 'colour'; expected id, title, source, languages, "
+                      "action_fields")]),
+    ("        principles:\n", "        colour: red\n        principles:\n", [
+        ("action_fields[0].principle_groups[0].colour", 17,
+         "unknown key 'colour'; expected id, title, principles")]),
+    ("principle_groups: []", "principle_groups: []\n    2026-03-14: workshop", [
+        ("action_fields[1].2026-03-14", 34, "unknown key '2026-03-14'; expected id, title, "
+         "description, challenges, principle_groups, practices")]),
+], ids=["misspelt", "misspelt-required", "top-level", "in-a-group", "not-text"])
+def test_an_unknown_key_is_refused_with_its_path_and_line(old, new, problems):
+    assert [(p.path, p.line, p.message) for p in problems_of(variant((old, new)))] == problems
+
+
+@pytest.mark.parametrize("old, new, path, line, message", [
+    ("    challenges:\n      - id: governance-c1\n        text: {de: Erste Herausforderung, "
+     "en: First challenge}\n      - id: governance-c2\n        text: {de: Zweite "
+     "Herausforderung, en: Second challenge}\n", "    challenges: keine\n",
+     "action_fields[0].challenges", 9, "must be a list, not text"),
+    ("    description: {de: Beschreibung, en: Description}",
+     "    description: Beschreibung", "action_fields[0].description", 8,
+     'must map each language to a text, e.g. {de: "...", en: "..."}, not text'),
+    ("  - id: health\n", "  - id: [health]\n", "action_fields[1].id", 27,
+     "must be text, not a list"),
+    ("title: {de: Gruppe, en: Group}", "title: {de: Gruppe, en: {text: Group}}",
+     "action_fields[0].principle_groups[0].title.en", 16, "must be text, not a mapping"),
+], ids=["text-for-a-list", "text-for-texts", "list-for-an-id", "mapping-for-a-text"])
+def test_a_value_of_the_wrong_type_is_named_with_what_it_is(old, new, path, line, message):
+    problem = only_problem(variant((old, new)))
+    assert (problem.path, problem.line, problem.message) == (path, line, message)
+
+
+def test_a_missing_id_is_named_at_the_entry_that_lacks_it():
+    problem = only_problem(variant(("          - id: governance-p2\n            text:",
+                                    "          - text:")))
+    assert (problem.path, problem.line, problem.message) == (
+        "action_fields[0].principle_groups[0].principles[1].id", 20, "missing required key 'id'")
+
+
+@pytest.mark.parametrize("entry, kind", [("[governance-c1, Text]", "a list"),
+                                          ("Text", "text"), ("", "nothing")])
+def test_a_list_entry_that_is_not_a_mapping(entry, kind):
+    problem = only_problem(variant((
+        "      - id: governance-c2\n        text: {de: Zweite Herausforderung, en: Second "
+        "challenge}\n", f"      - {entry}\n")))
+    assert (problem.path, problem.line, problem.message) == (
+        "action_fields[0].challenges[1]", 12, f"must be a mapping of keys to values, not {kind}")
+
+
+def test_a_list_for_the_whole_document_or_an_action_field():
+    problems = problems_of("- id: mini\n")
+    assert [str(p) for p in problems] == [
+        "(document) (line 1): must be a mapping of keys to values, not a list"]
+    problem = only_problem(variant(("  - id: health\n", "  - - id: health\n    - x: y\n  - "
+                                                       "id: health\n")))
+    assert (problem.path, problem.line, problem.message) == (
+        "action_fields[1]", 27, "must be a mapping of keys to values, not a list")
+
+
+def test_norwegian_unquoted_is_false_and_the_problem_says_so():
+    hint = "put it in quotes (YAML reads yes, no, on and off as true/false)"
+    problem = only_problem(variant(("languages: [de, en]", "languages: [de, en, no]")))
+    assert (problem.path, problem.line, problem.message) == (
+        "languages[2]", 4, f"must be a language code such as 'de', not true/false; {hint}")
+    problems = problems_of(variant(("{de: Gesundheit, en: Health}",
+                                    "{de: Gesundheit, en: Health, no: Helse}")))
+    assert [(p.path, p.line, p.message) for p in problems] == [
+        ("action_fields[1].title", 28,
+         f"a language code such as 'de' must be text, not true/false; {hint}")]
+
+
+def test_problems_are_listed_from_the_top_of_the_file_down():
+    # Each kind of check on its own pass: the file, the shape, then what ties values together.
+    problems = problems_of(variant(
+        ("- id: health-c1", "- id: governance-c1"),             # line 31, a duplicate
+        ("en: Second principle", "en: 7"),                       # line 21, the shape
+        ("en: Second challenge}", "en: Second challenge, fr: x}"),  # line 13, languages
+        ("    title: {de: Steuerung, en: Governance}\n",        # line 8, the YAML
+         "    title: {de: Steuerung, en: Governance}\n    title: {de: X, en: X}\n"),
+    ))
+    assert [p.line for p in problems] == [8, 14, 22, 32]
+
+
+def many_languages(count: int) -> str:
+    codes = [f"l{chr(97 + n // 26)}{chr(97 + n % 26)}" for n in range(count)]
+    def texts(word):
+        return "{" + ", ".join(f"{c}: {word}" for c in codes) + "}"
+    return (f"id: many\ntitle: {texts('T')}\nlanguages: [{', '.join(codes)}]\naction_fields:\n"
+            f"  - {{id: f, title: {texts('F')}, description: {texts('D')}, "
+            f"challenges: [{{id: c, text: {texts('C')}}}], principle_groups: []}}\n")
+
+
+def test_the_number_of_languages_is_bounded():
+    assert len(load(many_languages(MAX_LANGUAGES))["languages"]) == MAX_LANGUAGES
+    problem = only_problem(many_languages(MAX_LANGUAGES + 1))
+    assert (problem.path, problem.line, problem.message) == (
+        "languages", 3, f"lists {MAX_LANGUAGES + 1} languages; at most {MAX_LANGUAGES} are "
+                        "allowed")
+
+
+def many_fields(fields: int, challenges: int = 1, broken: bool = False) -> str:
+    items = ", ".join(f"{{id: f{{n}}-c{i}, text: {{de: x}}}}" for i in range(challenges))
+    title = "{de: [broken]}" if broken else "{de: F}"
+    return "id: many\ntitle: {de: T}\nlanguages: [de]\naction_fields:\n" + "".join(
+        f"  - {{id: f{n}, title: {title}, description: {{de: D}}, "
+        f"challenges: [{items.replace('{n}', str(n))}], principle_groups: []}}\n"
+        for n in range(fields))
+
+
+def test_the_number_of_action_fields_is_bounded_and_a_refused_list_is_not_read():
+    assert len(load(many_fields(MAX_FIELDS))["action_fields"]) == MAX_FIELDS
+    problem = only_problem(many_fields(MAX_FIELDS + 1, broken=True))
+    assert (problem.path, problem.line, problem.message) == (
+        "action_fields", 4, f"lists {MAX_FIELDS + 1} action fields; at most {MAX_FIELDS} are "
+                            "allowed")
+
+
+def test_the_number_of_items_is_bounded_and_a_refused_list_is_not_read():
+    per_field = MAX_ITEMS // 10
+    full = yaml.safe_load(many_fields(10, per_field))
+    assert sum(len(f["challenges"]) for f in full["action_fields"]) == MAX_ITEMS
+    assert validate(full) == []
+    problem = only_problem(many_fields(10, per_field).replace(
+        "challenges: [", "challenges: [{id: one-more, text: {de: x}}, ", 1).replace(
+        "title: {de: F}", "title: {de: [broken]}"))
+    assert (problem.path, problem.line, problem.message) == (
+        "action_fields", 4, f"holds {MAX_ITEMS + 1} challenges, principles and practices; at "
+                            f"most {MAX_ITEMS} are allowed")
+
+
+PYDANTIC_WORDS = ("Input should", "List should", "String should", "Field required",
+                  "Extra inputs", "Value error", "Keys should", "Dictionary should")
+
+
+def every_path(value, path=()):
+    yield path
+    if isinstance(value, dict):
+        for key, child in value.items():
+            yield from every_path(child, path + (key,))
+    elif isinstance(value, list):
+        for i, child in enumerate(value):
+            yield from every_path(child, path + (i,))
+
+
+def replaced(doc, path, new):
+    doc = copy.deepcopy(doc)
+    if not path:
+        return new
+    parent = doc
+    for part in path[:-1]:
+        parent = parent[part]
+    parent[path[-1]] = new
+    return doc
+
+
+def test_every_value_of_a_wrong_kind_gets_a_problem_in_the_formats_words():
+    """Each value of the valid catalogue in turn replaced by one of another kind: a problem
+    named at that place (or above it), and never in pydantic's own English."""
+    doc = load(catalogue_yaml())
+    strangers = [None, 7, True, 2.5, "x", "", [], ["x"], {}, {"x": "y"}]
+    wrong_kinds = 0
+    for path in every_path(doc):
+        parent = doc
+        for part in path:
+            parent = parent[part]
+        original = parent
+        optional = path[-1:] in (("place",), ("practices",), ("source",))
+        text_or_texts = path[-1:] in (("title",), ("place",)) and "practices" in path
+        for stranger in strangers:
+            problems = validate(replaced(doc, path, stranger))
+            for problem in problems:
+                assert not any(word in problem.message for word in PYDANTIC_WORDS), (
+                    path, stranger, problem)
+            if (stranger is None and optional) or type(stranger) is type(original) or (
+                    text_or_texts and isinstance(stranger, str | dict)):
+                continue  # may well be valid
+            where = format_path(path)
+            assert any(where.startswith(p.path) for p in problems), (where, stranger, problems)
+            wrong_kinds += 1
+    assert wrong_kinds > 400
 
 
 # --- aliases: a small file must not become a huge or endless one -----------------------------
 
 
 def test_an_alias_that_contains_itself_is_refused():
-    problem = only_problem(catalogue_yaml() + "extra: &loop [*loop]\n")
-    assert (problem.path, problem.line) == ("extra[0]", 34)
+    problem = only_problem(variant(("place: Erfurt", "place: &loop {de: *loop, en: x}")))
+    assert (problem.path, problem.line) == ("action_fields[0].practices[0].place.de", 25)
     assert "alias" in problem.message
 
 
@@ -461,9 +713,13 @@ def test_alias_expansion_bomb_is_refused_quickly():
     started = time.monotonic()
     problems = problems_of(catalogue_yaml() + bomb)
     assert time.monotonic() - started < 2
-    assert len(problems) == 9 * 10
-    assert ("lol9[9]", 43) in places(problems)
-    assert ("lol1[0]", 35) in places(problems)
+    aliases = [p for p in problems if "alias" in p.message]
+    assert len(aliases) == 9 * 10
+    assert ("lol9[9]", 43) in places(aliases)
+    assert ("lol1[0]", 35) in places(aliases)
+    # The keys themselves are not part of the format.
+    assert {(p.path, p.message.split(";")[0]) for p in problems if p not in aliases} == {
+        (f"lol{n}", f"unknown key 'lol{n}'") for n in range(10)}
 
 
 def test_an_alias_of_a_plain_text_is_fine():
@@ -567,3 +823,31 @@ def test_the_builtin_whole_comm_catalogue_loads_completely():
         assert list(text) == languages, where
         assert all(text[lang].strip() for lang in languages), where
         assert text["de"] != text["en"] or len(text["de"]) < 40, where
+
+
+# Counted in docs/catalogue-format.md: challenges, principle groups, principles, practices.
+WHOLE_COMM_SHAPE = {"governance": (8, 6, 22, 2), "employment": (6, 6, 18, 1),
+                    "education": (6, 5, 14, 1), "health": (4, 6, 10, 1), "housing": (6, 7, 16, 3)}
+
+
+def test_the_builtin_whole_comm_catalogue_loads_as_the_file_reads():
+    """What the server serves is the file itself: every field, item and language, in the file's
+    order, with the ids of the Whole-COMM convention."""
+    doc = load(WHOLE_COMM.read_bytes())
+    assert json.dumps(doc) == json.dumps(yaml.safe_load(WHOLE_COMM.read_text(encoding="utf-8")))
+    assert list(doc) == ["id", "title", "source", "languages", "action_fields"]
+    assert len(doc["languages"]) == 8
+    shape = {}
+    for field in doc["action_fields"]:
+        f = field["id"]
+        groups = field["principle_groups"]
+        principles = [p for g in groups for p in g["principles"]]
+        shape[f] = (len(field["challenges"]), len(groups), len(principles),
+                    len(field["practices"]))
+        for entries, letter in ((field["challenges"], "c"), (groups, "g"), (principles, "p"),
+                                (field["practices"], "x")):
+            assert [e["id"] for e in entries] == [f"{f}-{letter}{n}"
+                                                  for n in range(1, len(entries) + 1)]
+        assert all(list(x) == ["id", "title", "place", "text"] for x in field["practices"])
+    assert shape == WHOLE_COMM_SHAPE
+    assert sum(c + p + x for c, _g, p, x in shape.values()) == 118  # items, as loader.py says

@@ -49,6 +49,7 @@ CHECKED = {
         "catalogue-example", "catalogue-json", "catalogue-upload-response",
         "catalogue-exists-response", "catalogue-broken", "catalogue-broken-response",
         "catalogue-syntax-error", "catalogue-syntax-error-response",
+        "catalogue-unknown-keys", "catalogue-unknown-keys-response",
     },
     "http-api.md": {
         "healthz-response", "catalogues-list-response", "catalogue-get-response",
@@ -187,7 +188,8 @@ def test_json_catalogue_loads_and_uploads(client):
     assert response.get_json()["id"] == "erfurt-2026-de"
 
 
-@pytest.mark.parametrize("name", ["catalogue-broken", "catalogue-syntax-error"])
+@pytest.mark.parametrize("name", ["catalogue-broken", "catalogue-syntax-error",
+                                  "catalogue-unknown-keys"])
 def test_documented_catalogue_problems_are_the_real_answer(client, name):
     source = CATALOGUE_DOC[name]
     with pytest.raises(CatalogueInvalid) as caught:
