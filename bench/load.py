@@ -276,6 +276,14 @@ class ServerProcess:
         self.log_handle.close()
 
 
+class Listener(socketio.AsyncClient):
+    """A projector or console: waits 20 s for the answer to a (re)connect, as a browser does,
+    not python-socketio's 1 s, which a busy server's answer would miss on every attempt."""
+
+    async def connect(self, *args, wait_timeout: float = 20, **kwargs):
+        return await super().connect(*args, wait_timeout=wait_timeout, **kwargs)
+
+
 class Target:
     """What differs between the product and the baseline: setting up, listening, revealing."""
 
@@ -283,6 +291,23 @@ class Target:
         self.server = server
         self.tallies: list[tuple[float, dict]] = []  # (received at, projector's tally)
         self.counts: list[tuple[float, int]] = []  # (received at, votes counted per item sum)
+        self.dropped = Counter()  # listener -> disconnects (they reconnect, as a browser does)
+
+    def _listener(self, name: str, on_tally) -> socketio.AsyncClient:
+        client = Listener(reconnection=True, reconnection_delay=0.5, reconnection_delay_max=2)
+
+        async def on_disconnect(*_reason):
+            self.dropped[name] += 1
+
+        async def on_state(data):  # after a reconnect the tally comes in the state
+            tally = ((data or {}).get("tally") or {}).get(str(self.round))
+            if tally is not None:
+                await on_tally(tally)
+
+        client.on("disconnect", on_disconnect)
+        client.on("state", on_state)
+        client.on("tally", on_tally)
+        return client
 
     async def setup(self) -> None:
         base = self.server.base
@@ -293,12 +318,10 @@ class Target:
             rnd = created["rounds"][1]  # governance principles: 22 items
             self.join_code, self.round, self.items = (created["join_code"], rnd["id"],
                                                       [i["id"] for i in rnd["items"]])
-            self.staff = socketio.AsyncClient(reconnection=False)
-            self.staff.on("tally", self._counted)
+            self.staff = self._listener("facilitator", self._counted)
             await self.staff.connect(base, transports=["websocket"], wait_timeout=30, auth={
                 "session": created["id"], "facilitator_token": created["facilitator_token"]})
-            self.projector = socketio.AsyncClient(reconnection=False)
-            self.projector.on("tally", self._tally)
+            self.projector = self._listener("projector", self._tally)
             await self.projector.connect(base, transports=["websocket"], wait_timeout=30,
                                          auth={"session": created["id"],
                                                "projector_token": created["projector_token"]})
@@ -310,8 +333,7 @@ class Target:
             self.join_code, self.round, self.items = (setup["join_code"], setup["round"],
                                                       setup["items"])
             self.staff = None
-            self.projector = socketio.AsyncClient(reconnection=False)
-            self.projector.on("tally", self._tally)
+            self.projector = self._listener("projector", self._tally)
             await self.projector.connect(base, transports=["websocket"], wait_timeout=30,
                                          auth={"role": "projector"})
 
@@ -327,6 +349,9 @@ class Target:
             self.counts.append((time.monotonic(), sum(data["items"].values())))
 
     async def reveal(self) -> None:
+        deadline = time.monotonic() + 30  # a listener dropped under load comes back first
+        while time.monotonic() < deadline and not (self.staff or self.projector).connected:
+            await asyncio.sleep(0.1)
         if self.staff is not None:
             ack = await self.staff.call("reveal_round", {"round": self.round}, timeout=60)
         else:
@@ -481,7 +506,7 @@ async def vote(workers: Workers, server: ServerProcess, target: Target, phones: 
     completed = sum(a["completed"] for a in answers)
     # The exact final tally: every acknowledged vote counted, every phone started and finished.
     expected = {"started": voters if acked else 0, "finished": completed}
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30  # a listener dropped under the load reconnects first
     exact_at = counted_at = None
     while time.monotonic() < deadline:
         exact_at = next((at for at, t in target.tallies
@@ -510,6 +535,7 @@ async def vote(workers: Workers, server: ServerProcess, target: Target, phones: 
             "last_ack_to_exact_tally_ms": ms(exact_at - last_ack) if exact_at else None,
             "last_ack_to_counted_ms": ms(counted_at - last_ack) if counted_at else None,
             "tallies_received": len(target.tallies),
+            "listener_disconnects": dict(target.dropped),
             "server_cpu_s": round(server_cpu, 2),
             "loadgen_cpu_s": round(sum(a["cpu_seconds"] for a in answers), 2),
             **server.memory()}
