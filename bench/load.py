@@ -80,6 +80,7 @@ class Phones:
         self.everyone: list[socketio.AsyncClient] = []
         self.stragglers: list[socketio.AsyncClient] = []  # connected, not joined
         self.results_at: list[dict[int, float]] = []  # per phone: round -> first results
+        self.dropped = 0  # phones whose connection ended without our asking
 
     def _client(self, index: int) -> socketio.AsyncClient:
         client = socketio.AsyncClient(reconnection=False)
@@ -90,7 +91,12 @@ class Phones:
             if isinstance(data, dict) and data.get("round") not in seen:
                 seen[data.get("round")] = time.monotonic()
 
+        async def on_disconnect(*_reason):
+            if not getattr(client, "closing", False):
+                self.dropped += 1
+
         client.on("results", on_results)
+        client.on("disconnect", on_disconnect)
         self.everyone.append(client)
         return client
 
@@ -160,7 +166,8 @@ class Phones:
         await asyncio.gather(*(timed(n, c) for n, c in enumerate(self.clients)))
         return {"latencies": [round(x, 5) for x in latencies], "failed": dict(failed),
                 "completed": completed[0], "voters": len(self.clients),
-                "last_ack": last_ack[0], "cpu_seconds": round(time.process_time() - cpu, 2)}
+                "last_ack": last_ack[0], "dropped": self.dropped,
+                "cpu_seconds": round(time.process_time() - cpu, 2)}
 
     async def results(self, round_id: int, deadline: float) -> dict:
         """When each phone got results for the round, waiting for the missing until deadline."""
@@ -170,9 +177,11 @@ class Phones:
         while time.monotonic() < deadline and any(round_id not in s for s in mine):
             await asyncio.sleep(0.02)
         return {"arrivals": [s[round_id] for s in mine if round_id in s],
-                "missing": sum(1 for s in mine if round_id not in s)}
+                "missing": sum(1 for s in mine if round_id not in s), "dropped": self.dropped}
 
     async def close(self) -> dict:
+        for client in self.everyone:
+            client.closing = True
         await asyncio.gather(*(c.disconnect() for c in self.clients + self.stragglers),
                              return_exceptions=True)
         return {"closed": True}
@@ -534,6 +543,7 @@ async def vote(workers: Workers, server: ServerProcess, target: Target, phones: 
             "stored": stored,
             "last_ack_to_exact_tally_ms": ms(exact_at - last_ack) if exact_at else None,
             "last_ack_to_counted_ms": ms(counted_at - last_ack) if counted_at else None,
+            "phones_dropped": sum(a["dropped"] for a in answers),
             "tallies_received": len(target.tallies),
             "listener_disconnects": dict(target.dropped),
             "server_cpu_s": round(server_cpu, 2),
@@ -552,6 +562,7 @@ async def reveal(workers: Workers, server: ServerProcess, target: Target, phones
     missing = sum(a["missing"] for a in answers)
     return {"phones": phones, "failed_connects": joined["failed_connects"],
             "with_results": len(arrivals), "missing": missing,
+            "phones_dropped": sum(a["dropped"] for a in answers),
             "reveal_ack_ms": ms(acked - started),
             "results_p50_ms": ms(percentile(arrivals, 50)),
             "results_p99_ms": ms(percentile(arrivals, 99)),
