@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run room test lint browser translations clean
+.PHONY: run room test lint browser translations bench clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -39,6 +39,18 @@ translations: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k _l -o workshop/translations/messages.pot .
 	$(BIN)/pybabel update -i workshop/translations/messages.pot -d workshop/translations
 	$(BIN)/pybabel compile -d workshop/translations
+
+# Phones against the product and the bare baseline (bench/load.py): figures into
+# bench/RESULTS.md. More phones: make bench BENCH_ARGS="--phones 1000,2000,4000".
+BENCH_ARGS ?=
+BENCH_STAMP := $(VENV)/.bench-installed
+
+$(BENCH_STAMP): $(STAMP) bench/requirements.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(BIN)/python bench/load.py --profile --results bench/RESULTS.md $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache
