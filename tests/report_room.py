@@ -1,12 +1,17 @@
 """A workshop with votes for the report tests: two action fields, a small group, a second vote.
 
-Administration and civil society have four members each; migrant organisations only two,
-so every per-group figure of theirs must read "too few to show".
+Administration has four members, civil society three, migrant organisations two and the
+youth council one: every per-group figure of the two small groups must read "too few to
+show", and together they hold three, so the two larger groups' figures can be shown
+(complementary suppression hides nothing more).
 """
 
 from tests.live import Room
 
-GROUP_SIZES = {"administration": 4, "civil-society": 4, "migrant-organisations": 2}
+GROUP_SIZES = {"administration": 4, "civil-society": 3, "migrant-organisations": 2,
+               "jugendbeirat": 1}
+GROUPS = ["administration", "civil-society", "migrant-organisations",
+          {"id": "jugendbeirat", "name": "Jugendbeirat"}]
 AGENDA = [
     {"kind": "rating", "field": "health", "target": "challenges"},
     {"kind": "rating", "field": "health", "target": "principles"},
@@ -33,7 +38,7 @@ def principle_votes(group: str) -> dict[str, int]:
 
 def run(app, client, title="Integrationsworkshop Erfurt", place="Rathaus Erfurt",
         date="2026-03-14", sizes=None, second_vote=True) -> Room:
-    room = Room(app, client, agenda=AGENDA, title=title, place=place, date=date)
+    room = Room(app, client, agenda=AGENDA, title=title, place=place, date=date, groups=GROUPS)
     challenges, principles, dots, ideas, governance, general = room.rounds
     phones = [(group, room.phone(group)) for group, n in (sizes or GROUP_SIZES).items()
               for _ in range(n)]

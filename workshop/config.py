@@ -4,6 +4,8 @@ import os
 import secrets
 from pathlib import Path
 
+from workshop import datadir
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -120,7 +122,7 @@ def normalise_database_url(url: str) -> str:
 
 def _stored_secret(data_dir: Path) -> str:
     """A secret key that survives restarts, so cookies set before a restart stay valid."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    datadir.folder(data_dir)
     path = data_dir / "secret_key"
     try:
         return path.read_text().strip()
@@ -128,8 +130,9 @@ def _stored_secret(data_dir: Path) -> str:
         key = secrets.token_hex(32)
         # Write aside, then link into place: two workers starting together agree on one key.
         tmp = data_dir / f".secret_key.{os.getpid()}"
-        tmp.write_text(key)
-        os.chmod(tmp, 0o600)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, datadir.FILE_MODE)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(key)
         try:
             os.link(tmp, path)
         except FileExistsError:

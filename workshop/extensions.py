@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from workshop import datadir
+
 
 class Database:
     """Engine and sessions. Every write goes through `write()`; see its docstring."""
@@ -77,7 +79,8 @@ def make_engine(url: str, busy_timeout: float = 5.0) -> Engine:
     if parsed.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
     if parsed.database and parsed.database != ":memory:":
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        datadir.folder(Path(parsed.database).parent)
+        datadir.private_file(parsed.database)  # before SQLite creates it world-readable
     engine = create_engine(
         url, connect_args={"timeout": busy_timeout, "check_same_thread": False}
     )

@@ -78,6 +78,32 @@ def divergence(group_means: dict[str, float]) -> float | None:
     return _round(max(means) - min(means))
 
 
+def suppressed_groups(groups: list[str], counts: dict[str, int],
+                      *also: dict[str, int]) -> set[str]:
+    """The groups whose figure is hidden, so that no figure can be worked out by subtraction.
+
+    `counts` holds, per group, the people behind the group's figure. A group with fewer than
+    MIN_GROUP_VOTERS is hidden. Hidden groups together must then hold nobody or at least
+    MIN_GROUP_VOTERS, or the overall figure minus the shown ones would give theirs: while they
+    do not, the smallest shown group is hidden too (ties: the first declared). `also` holds
+    further counts the same sum must pass (for ratings, everyone who answered, "can't judge"
+    included). When every group is hidden, only the overall figure remains.
+    """
+    tallies = (counts, *also)
+    hidden = {g for g in groups if counts.get(g, 0) < MIN_GROUP_VOTERS}
+
+    def exposed() -> bool:
+        return any(0 < sum(t.get(g, 0) for g in hidden) < MIN_GROUP_VOTERS for t in tallies)
+
+    shown = sorted((g for g in groups if g not in hidden), key=lambda g: counts.get(g, 0))
+    while shown and exposed():
+        hidden.add(shown.pop(0))
+    return hidden
+
+
+POOLED = "(hidden groups)"  # the unit hidden groups with answers form in consensus
+
+
 def rating_results(items: list[str], ballots: Iterable[Ballot],
                    groups: list[str]) -> list[dict[str, Any]]:
     by_item: dict[str, list[int]] = defaultdict(list)
@@ -88,16 +114,23 @@ def rating_results(items: list[str], ballots: Iterable[Ballot],
     out = []
     for item in items:
         entry: dict[str, Any] = {"id": item, **rating_stats(by_item[item]), "groups": {}}
+        per_group = {g: by_item_group[(item, g)] for g in groups}
+        scored = {g: sum(1 for v in values if v != CANT_JUDGE) for g, values in per_group.items()}
+        hidden = suppressed_groups(groups, scored, {g: len(v) for g, v in per_group.items()})
         shown_means = {}
         for group in groups:
-            stats = rating_stats(by_item_group[(item, group)])
-            if stats["votes"] < MIN_GROUP_VOTERS:
+            if group in hidden:
                 entry["groups"][group] = {"suppressed": True}
             else:
-                entry["groups"][group] = stats
+                entry["groups"][group] = stats = rating_stats(per_group[group])
                 shown_means[group] = stats["mean"]
-        per_group = {g: by_item_group[(item, g)] for g in groups}
-        entry["consensus"] = consensus(per_group, groups)
+        # Hidden groups that answered count as one group, so consensus reveals no more than
+        # the figures do; a group nobody of answered stays its own (neutral) part.
+        units = {g: v for g, v in per_group.items() if g not in hidden or not v}
+        pooled = [v for g in groups if g in hidden for v in per_group[g]]
+        if pooled:
+            units[POOLED] = pooled
+        entry["consensus"] = consensus(units, list(units))
         entry["consensual"] = (entry["consensus"] is not None
                                and entry["consensus"] >= CONSENSUS_THRESHOLD)
         entry["divergence"] = divergence(shown_means)
@@ -125,10 +158,12 @@ def dots_results(items: list[str], ballots: Iterable[Ballot],
     for item in items:
         entry: dict[str, Any] = {"id": item, "points": points[item],
                                  "votes": len(givers[item]), "groups": {}}
+        counts = {g: len(group_givers[(item, g)]) for g in groups}
+        hidden = suppressed_groups(groups, counts)
         for group in groups:
-            n = len(group_givers[(item, group)])
-            entry["groups"][group] = ({"suppressed": True} if n < MIN_GROUP_VOTERS
-                                      else {"points": group_points[(item, group)], "votes": n})
+            entry["groups"][group] = ({"suppressed": True} if group in hidden
+                                      else {"points": group_points[(item, group)],
+                                            "votes": counts[group]})
         out.append(entry)
     return out
 

@@ -113,7 +113,10 @@ def test_a_workshop_driven_from_the_console(room, live_server, screenshot):
     screenshot(projector, "projector-waiting")
 
     # Two scripted voters join the administration: that group then has a figure of its own.
+    # A third joins the migrant organisations: the two small groups then hide three people
+    # together, so the administration's figure cannot be undone by subtraction and is shown.
     extra = [Voter.participant(live_server, created, "administration") for _ in range(2)]
+    extra_small = Voter.participant(live_server, created, "migrant-organisations")
 
     # --- Rating round ------------------------------------------------------------------------
     items = [i["id"] for i in rating["items"]]
@@ -122,7 +125,7 @@ def test_a_workshop_driven_from_the_console(room, live_server, screenshot):
         "administration": [{c1: 4, c2: 5, c3: "cant_judge", c4: 2},   # the German phone
                            {c1: 5, c2: 3, c3: 4, c4: 3}, {c1: 3, c2: 4, c3: 2, c4: 2}],
         "civil-society": [{c1: 2, c2: 5, c3: 3, c4: 1}],
-        "migrant-organisations": [{c1: 5, c2: 4, c3: 4, c4: 1}],
+        "migrant-organisations": [{c1: 5, c2: 4, c3: 4, c4: 1}, {c1: 4, c2: 2, c3: 5, c4: 3}],
     }
     act(console, rating["id"], "open_round")
     for page in (de, en, en2):
@@ -162,20 +165,21 @@ def test_a_workshop_driven_from_the_console(room, live_server, screenshot):
         expect(page.locator('.item[data-status="saved"]')).to_have_count(4)
         expect(page.locator(".progress-text")).to_have_attribute("data-answered", "4")
     expect(en.locator(".progress-text")).to_contain_text("All answered")
-    for voter, votes in zip(extra, cast["administration"][1:], strict=True):
+    for voter, votes in [*zip(extra, cast["administration"][1:], strict=True),
+                         (extra_small, cast["migrant-organisations"][1])]:
         for item, value in votes.items():
             voter.vote(rating["id"], item, value)
 
-    expect(projector.locator(".turnout")).to_have_attribute("data-finished", "5")
+    expect(projector.locator(".turnout")).to_have_attribute("data-finished", "6")
     expect(projector.locator('.turnout-groups [data-group="administration"] .g-count')) \
         .to_have_text("3 / 3")
     expect(projector.locator('.turnout-groups [data-group="civil-society"] .g-count')) \
         .to_have_text("1 / 1")
     fits_wall(projector)
     screenshot(projector, "projector-rating-live")
-    expect(console.locator('.participation [data-group="total"] .started')).to_have_text("5")
-    expect(console.locator('.participation [data-group="total"] .finished')).to_have_text("5")
-    expect(console.locator('.participation [data-group="total"] .present')).to_have_text("5")
+    expect(console.locator('.participation [data-group="total"] .started')).to_have_text("6")
+    expect(console.locator('.participation [data-group="total"] .finished')).to_have_text("6")
+    expect(console.locator('.participation [data-group="total"] .present')).to_have_text("6")
 
     act(console, rating["id"], "close_round")
     screen(de, "closed")
@@ -224,7 +228,7 @@ def test_a_workshop_driven_from_the_console(room, live_server, screenshot):
         one_decimal(by_item[c1]["mean"], comma=True))
     fits_phone(en)
     screenshot(en, "phone-results")
-    for voter in extra:
+    for voter in [*extra, extra_small]:
         voter.close()
 
     # --- Dots round, opened with the console's next-step button ---------------------------------

@@ -64,17 +64,21 @@ def test_divergence_flag_at_one_point():
     rows[-1] = (12, "civil", "a", 5)  # civil mean 4.33: gap 0.67
     entry = results.rating_results(["a"], ballots(rows), G)[0]
     assert entry["divergence"] == 0.67 and entry["divergent"] is False
-    # A suppressed group's mean never enters the divergence.
+    # A suppressed group's mean never enters the divergence: two migrants rating 1 would make
+    # it 4.0; they are hidden, and with them admin (complementary suppression), so one group
+    # is left and there is no gap to show.
     rows += [(20, "migrant", "a", 1), (21, "migrant", "a", 1)]
-    assert results.rating_results(["a"], ballots(rows), G)[0]["divergence"] == 0.67
+    assert results.rating_results(["a"], ballots(rows), G)[0]["divergence"] is None
 
 
 def test_dots_points_and_givers():
     rows = [(1, "admin", "a", 2), (1, "admin", "b", 2), (1, "admin", "c", 1),
-            (2, "admin", "a", 1), (3, "admin", "a", 2), (4, "civil", "a", 2)]
+            (2, "admin", "a", 1), (3, "admin", "a", 2), (4, "civil", "a", 2),
+            (5, "migrant", "a", 1), (6, "migrant", "a", 1)]
     out = {e["id"]: e for e in results.dots_results(["a", "b", "c", "d"], ballots(rows), G)}
-    assert (out["a"]["points"], out["a"]["votes"]) == (7, 4)
+    assert (out["a"]["points"], out["a"]["votes"]) == (9, 6)
     assert out["a"]["groups"]["admin"] == {"points": 5, "votes": 3}
+    # civil (1) and migrant (2) hidden: together three, so admin's figure stays shown.
     assert out["a"]["groups"]["civil"] == {"suppressed": True}
     assert (out["d"]["points"], out["d"]["votes"]) == (0, 0)
 
@@ -87,12 +91,13 @@ def test_round_results_counts_voters_per_group():
 
 
 def test_shift_between_attempts():
+    others = [(7, "civil", "a", 4), (8, "civil", "a", 4), (9, "migrant", "a", 4)]
     first = results.rating_results(
-        ["a"], ballots([(i, "admin", "a", 2) for i in range(3)] + [(9, "civil", "a", 4)]), G)
+        ["a"], ballots([(i, "admin", "a", 2) for i in range(3)] + others), G)
     second = results.rating_results(
-        ["a"], ballots([(i, "admin", "a", 4) for i in range(3)] + [(9, "civil", "a", 4)]), G)
+        ["a"], ballots([(i, "admin", "a", 4) for i in range(3)] + others), G)
     moved = results.shift("rating", first, second, G)[0]
-    assert (moved["before"], moved["after"], moved["change"]) == (2.5, 4.0, 1.5)
+    assert (moved["before"], moved["after"], moved["change"]) == (3.0, 4.0, 1.0)
     assert moved["groups"]["admin"] == {"before": 2.0, "after": 4.0, "change": 2.0}
     assert moved["groups"]["civil"] == {"suppressed": True}
 

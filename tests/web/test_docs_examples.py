@@ -72,6 +72,8 @@ VOTES = {
                       (3, 2, ["health-p3"]),
                       (4, 1, ["health-p2"])],
     "migrant-organisations": [(5, 1, ["health-p3"])],
+    "sports-clubs": [(3, 2, ["health-p1"])],
+    "jugendbeirat": [(4, 1, ["health-p1"])],
 }
 
 
@@ -126,7 +128,7 @@ def create_full_session(client) -> dict:
 
 
 def vote_as_documented(created: dict) -> None:
-    """Seven participants vote; the rating round is closed and revealed, the dots one closed."""
+    """Nine participants vote; the rating round is closed and revealed, the dots one closed."""
     rating, dots = created["rounds"][0]["id"], created["rounds"][1]["id"]
     with db.write() as session:
         workshop = voting.get_session(session, created["id"])

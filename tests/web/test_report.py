@@ -72,19 +72,21 @@ def test_pdf_report(client, room, language, tmp_path):
         "en": {"participation": "10 people took part", "act_first": "Act first",
                "method": "Note on method", "formula": "(agreeing + 1) / (voters + 2)",
                "matrix": "Principles: priority matrix", "page": f"Page 1 of {len(pages)}",
-               "groups": ["Administration", "Civil society", "Migrant organisations"]},
+               "groups": ["Administration", "Civil society", "Migrant organisations",
+                          "Jugendbeirat"]},
         "de": {"participation": "10 Personen haben anonym teilgenommen",
                "act_first": "Zuerst handeln", "method": "Hinweise zur Methode",
                "formula": "(Zustimmende + 1) / (Abstimmende + 2)",
                "matrix": "Prinzipien: Prioritätenmatrix", "page": f"Seite 1 von {len(pages)}",
-               "groups": ["Verwaltung", "Zivilgesellschaft", "Migrantische Organisationen"]},
+               "groups": ["Verwaltung", "Zivilgesellschaft", "Migrantische Organisationen",
+                          "Jugendbeirat"]},
     }[language]
     # The title page: title, place, date, participation per group.
     first = pages[0]
     assert "Integrationsworkshop Erfurt" in first and "Rathaus Erfurt" in first
     assert ("14 March 2026" if language == "en" else "14. März 2026") in first
     assert words["participation"] in first
-    for name, count in zip(words["groups"], (4, 4, 2), strict=True):
+    for name, count in zip(words["groups"], (4, 3, 2, 1), strict=True):
         assert re.search(rf"{name}\s+{count}\b", first), (name, first)
     # Act first leads, with the principle the room rated poorly and gave its points to.
     assert words["act_first"] in pages[1]
@@ -266,7 +268,7 @@ def test_compare_two_sessions(client, app, room):
     assert [c2[1][1], c2[2][1], c2[3][1]] == ["4.0", "3.2", "−0.8"]
     by_group = {attrs["data-group"]: text for attrs, text in c2 if "data-group" in attrs}
     assert by_group == {"administration": "+1.0", "civil-society": "−2.0",
-                        SMALL: "too few to show"}
+                        SMALL: "too few to show", "jugendbeirat": "too few to show"}
     # The same as a PDF, and with both tokens as a Bearer header instead of cookies.
     client.delete_cookie(f"facilitator_{a['id']}")
     client.delete_cookie(f"facilitator_{b['id']}")

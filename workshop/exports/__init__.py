@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from workshop.i18n import Translator
 from workshop.models import Participant, Round, Vote, WorkshopSession
-from workshop.results import MIN_GROUP_VOTERS, vote_value  # noqa: F401 - part of the API
+from workshop.results import MIN_GROUP_VOTERS, suppressed_groups, vote_value  # noqa: F401 - part of the API
 from workshop.state import choose_language, pick
 
 # The registry: every name is a module of this package with export(ctx) -> Export.
@@ -200,9 +200,11 @@ class Context:
 
     @cached_property
     def small_groups(self) -> set[str]:
-        """Groups with fewer than MIN_GROUP_VOTERS members: their per-vote rows carry no
-        group, since a group of one or two would name its members' votes."""
-        return {key for key, n in self.group_members.items() if n < MIN_GROUP_VOTERS}
+        """Groups whose per-vote rows carry no group: those with fewer than MIN_GROUP_VOTERS
+        members, since a group of one or two would name its members' votes, and as many more
+        as the privacy rule needs so that the unlabelled rows never belong to just one or two
+        people (results.suppressed_groups)."""
+        return suppressed_groups(list(self.group_members), self.group_members)
 
     def shown_group(self, participant_id: int) -> str:
         key = self.group_key[participant_id]

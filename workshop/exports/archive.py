@@ -1,11 +1,11 @@
 """Results written to disk when a session ends, so organisers find them without the server."""
 
 import logging
-import os
-import secrets
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from workshop import datadir
 from workshop.exports import Context, Export, filename, prepare
 from workshop.extensions import db
 from workshop.models import WorkshopSession
@@ -32,16 +32,17 @@ def write(data_dir: str, session_id: str, secret_key: str) -> list[Path]:
             planned.append((filename(workshop, "pdf", language),
                             prepare("pdf", Context(session, workshop, language, secret_key))))
     target = folder(data_dir, session_id)
-    target.mkdir(parents=True, exist_ok=True)
     written = []
     for name, write in planned:
         content = offload(write).content  # off the event loop, after the read
-        path = target / name
-        # A name of its own: two writers at once (a retry, a second worker) never share one.
-        partial = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
-        partial.write_bytes(content)
-        os.replace(partial, path)  # a reader never sees half a file
-        written.append(path)
+        # Made again for each file: a deletion may have removed it meanwhile (see below).
+        written.append(datadir.write_private(datadir.folder(target) / name, content))
+    # Deleted while we wrote? Its files must not outlive it. Deleting commits, then removes
+    # the folder: either it removes what we wrote, or we see the deletion here.
+    with db.read() as session:
+        if session.get(WorkshopSession, session_id) is None:
+            shutil.rmtree(target, ignore_errors=True)
+            return []
     return written
 
 

@@ -111,7 +111,9 @@ def method_notes(tr: Translator, method: dict[str, Any]) -> list[tuple[str, str]
         (_("Privacy"), _(
             "Participation is anonymous. A figure for a group is shown only when at least "
             "%(min)d people of that group answered; otherwise it reads \u201c%(too_few)s"
-            "\u201d, so that nobody's vote can be singled out.",
+            "\u201d. The hidden groups of an item together always hold at least %(min)d "
+            "people (or none): where they would not, another group is hidden too, so that "
+            "nobody's vote can be worked out from the totals.",
             min=method["min_group_voters"], too_few=wording.too_few(tr))),
         (_("Second votes"), _(
             "When a round was reopened after discussion, both votes are kept: the report shows "

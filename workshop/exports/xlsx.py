@@ -307,7 +307,9 @@ def _about_sheet(ctx: Context, name: str, words: dict[str, str],
         "Each row is one vote. A participant appears as a pseudonym (P-...), the same in every "
         "export of this session, which cannot be linked to a phone: no names, IP addresses or "
         "devices are stored. The group is left empty for the members of a group with fewer "
-        "than %(min)d members; their votes still count in every total.", min=MIN_GROUP_VOTERS)])
+        "than %(min)d members, and of as many more groups as it takes for the rows without a "
+        "group to belong to at least %(min)d people; their votes still count in every total.",
+        min=MIN_GROUP_VOTERS)])
     sheet.add([words["rounds"], _(
         "Rounds are numbered by their place in the agenda. A round reopened for a second vote "
         "has a row per item for each vote.")])
