@@ -12,6 +12,7 @@ from workshop import create_app
 from workshop.config import normalise_database_url
 from workshop.extensions import db
 from workshop.models import Base
+from workshop.realtime import broadcaster
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 POSTGRES_URL = os.environ.get(
@@ -58,6 +59,14 @@ def _empty_tables() -> None:
     with db.engine.begin() as connection:
         names = ", ".join(t.name for t in Base.metadata.sorted_tables)
         connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(autouse=True)
+def no_broadcast_left_running():
+    """An app made with a flush interval starts the one background broadcaster of this
+    process; it must not go on sending in later tests, which flush by hand."""
+    yield
+    broadcaster.stop()
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -21,9 +21,11 @@ def folder(path: str | Path) -> Path:
 
 def private_file(path: str | Path) -> Path:
     """Make sure the file exists and only the server's user can read it (an existing file is
-    tightened). SQLite gives its -wal and -shm files the mode of the database file."""
+    tightened, never made writable: a file left read-only stays so). SQLite gives its -wal and
+    -shm files the mode of the database file."""
     path = Path(path)
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE))
+    if not path.exists():
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE))
     _tighten(path, FILE_MODE)
     for companion in (path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         if companion.exists():
@@ -44,6 +46,8 @@ def write_private(path: Path, content: bytes) -> Path:
 
 
 def _tighten(path: Path, mode: int) -> None:
+    """Take away what others may do; what the owner may do is left as it is."""
     info = path.stat()
-    if info.st_uid == os.getuid() and stat.S_IMODE(info.st_mode) & ~mode:
-        os.chmod(path, mode)
+    current = stat.S_IMODE(info.st_mode)
+    if info.st_uid == os.getuid() and current & ~mode:
+        os.chmod(path, current & mode)

@@ -112,15 +112,21 @@ class Broadcaster:
         self._rounds: dict[str, set[int]] = defaultdict(set)
         self._presence: set[str] = set()
         self._seq: dict[str, int] = {}
-        self._started = False
+        self._running = 0  # which start() the background task belongs to; 0: none
+        self._starts = 0
         # Green under eventlet and gevent; guards the swap in flush() in threading mode.
         self._lock = threading.Lock()
 
     def start(self, interval: float) -> None:
         """Send at most every `interval` seconds; 0 leaves flushing to the caller (tests)."""
-        if not self._started and interval > 0:
-            self._started = True
-            socketio.start_background_task(self._run, interval)
+        if not self._running and interval > 0:
+            self._starts += 1
+            self._running = self._starts
+            socketio.start_background_task(self._run, interval, self._running)
+
+    def stop(self) -> None:
+        """The background task ends at its next wake-up, without sending again."""
+        self._running = 0
 
     def rounds_changed(self, session_id: str, round_id: int) -> None:
         with self._lock:
@@ -136,9 +142,11 @@ class Broadcaster:
         self._seq[session_id] = seq
         return seq
 
-    def _run(self, interval: float) -> None:
+    def _run(self, interval: float, run: int) -> None:
         while True:
             socketio.sleep(interval)
+            if self._running != run:
+                return
             try:
                 self.flush()
             except OperationalError as exc:  # kept for the next flush

@@ -132,7 +132,8 @@ def test_each_round_carries_the_actions_it_allows(room):
 
 def test_results_lead_with_the_top_items_and_show_the_shift(room):
     rating = room.rounds[0]
-    phones = [room.phone() for _ in range(3)] + [room.phone("civil-society")]
+    phones = ([room.phone() for _ in range(3)] + [room.phone("civil-society")]
+              + [room.phone("migrant-organisations") for _ in range(2)])
     room.act("open_round", round=rating)
     first = {"health-c1": 2, "health-c2": 5, "health-c3": 4}
     for phone in phones:
@@ -143,7 +144,8 @@ def test_results_lead_with_the_top_items_and_show_the_shift(room):
     broadcaster.flush()
     shown = room.events(phones[0], "results")[-1]
     assert shown["ranking"] == ["health-c2", "health-c3", "health-c1", "health-c4"]
-    # Three administration voters can be shown; one from civil society cannot.
+    # Three administration voters can be shown; one from civil society cannot, and is hidden
+    # together with the two migrant organisations' (three together, so nothing can be subtracted).
     assert shown["groups_shown"] == ["administration"]
     assert "shift" not in shown
     room.act("reopen_round", round=rating)
