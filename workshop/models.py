@@ -72,8 +72,9 @@ class WorkshopSession(Base):
     date: Mapped[str] = mapped_column(String(10), default="")  # ISO date, or empty
     catalogue_id: Mapped[str] = mapped_column(String(64))
     # A copy of the catalogue as it was when the session was created: the session's
-    # texts must not change when the catalogue file does.
-    catalogue: Mapped[dict[str, Any]] = mapped_column()
+    # texts must not change when the catalogue file does. Loaded only when read (it is the
+    # whole toolbox in every language: decoding it for every vote would cost most of a vote).
+    catalogue: Mapped[dict[str, Any]] = mapped_column(deferred=True)
     languages: Mapped[list[Any]] = mapped_column()
     join_code: Mapped[str] = mapped_column(String(16))
     facilitator_token_hash: Mapped[str] = mapped_column(String(64))

@@ -36,14 +36,32 @@ def choose_language(workshop: WorkshopSession, wanted: str | None) -> str:
     return wanted if wanted in workshop.languages else workshop.languages[0]
 
 
+# A session's catalogue is a snapshot that never changes: its titles per language are read
+# once per process, not decoded again for every screen that is sent a round.
+_TITLES: dict[tuple[str, str], tuple[dict[str, str], dict[str, str]]] = {}
+_TITLES_KEPT = 256  # sessions x languages; the oldest is forgotten first
+
+
+def _titles(workshop: WorkshopSession, language: str) -> tuple[dict[str, str], dict[str, str]]:
+    key = (workshop.id, language)
+    found = _TITLES.get(key)
+    if found is None:
+        fields = workshop.catalogue["action_fields"]
+        found = ({f["id"]: pick(f["title"], language, workshop.languages) for f in fields},
+                 {g["id"]: pick(g["title"], language, workshop.languages)
+                  for f in fields for g in f["principle_groups"]})
+        if len(_TITLES) >= _TITLES_KEPT:
+            del _TITLES[next(iter(_TITLES))]
+        _TITLES[key] = found
+    return found
+
+
 def field_titles(workshop: WorkshopSession, language: str) -> dict[str, str]:
-    return {f["id"]: pick(f["title"], language, workshop.languages)
-            for f in workshop.catalogue["action_fields"]}
+    return _titles(workshop, language)[0]
 
 
 def principle_group_titles(workshop: WorkshopSession, language: str) -> dict[str, str]:
-    return {g["id"]: pick(g["title"], language, workshop.languages)
-            for f in workshop.catalogue["action_fields"] for g in f["principle_groups"]}
+    return _titles(workshop, language)[1]
 
 
 def round_state(r: Round, language: str, languages: list[str],

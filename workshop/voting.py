@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from workshop import catalogue as catalogues
 from workshop.errors import Conflict, Invalid, NotFound, Unauthorized
@@ -785,10 +785,14 @@ def lock_session(session: Session, workshop: WorkshopSession, *, shared: bool) -
 
 
 def get_round(session: Session, workshop: WorkshopSession, round_id: Any,
-              *, lock: bool = False) -> Round:
+              *, lock: bool = False, texts: bool = True) -> Round:
+    """The round, re-read. texts=False leaves its question and items (JSON in every language)
+    to be loaded if they are read: a vote needs neither."""
     if isinstance(round_id, int) and not isinstance(round_id, bool) and 0 < round_id < 2**31:
         query = (select(Round).where(Round.id == round_id, Round.session_id == workshop.id)
                  .execution_options(populate_existing=True))
+        if not texts:
+            query = query.options(defer(Round.items), defer(Round.question))
         if lock:
             query = query.with_for_update()
         found = session.scalar(query)
@@ -806,10 +810,29 @@ def _open_round(session: Session, workshop: WorkshopSession, round_id: Any,
     # IMMEDIATE already serialises every write.)
     session.execute(select(Participant.id).where(Participant.id == participant.id)
                     .with_for_update())
-    rnd = get_round(session, workshop, round_id)
+    rnd = get_round(session, workshop, round_id, texts=False)
     if rnd.state != "open":
         raise Conflict("this round is not open for votes", code="round_not_open")
     return rnd
+
+
+# The item ids of rounds that have been opened, which can no longer be changed
+# (replace_agenda): read once per process, not decoded from the round for every vote.
+_ITEM_IDS: dict[tuple[str, int], frozenset[str]] = {}
+_ITEM_IDS_KEPT = 4096
+
+
+def item_ids(rnd: Round) -> frozenset[str]:
+    key = (rnd.session_id, rnd.id)
+    found = _ITEM_IDS.get(key)
+    if found is None:
+        found = frozenset(item["id"] for item in rnd.items)
+        if rnd.state == "pending":
+            return found  # may still change
+        if len(_ITEM_IDS) >= _ITEM_IDS_KEPT:
+            del _ITEM_IDS[next(iter(_ITEM_IDS))]
+        _ITEM_IDS[key] = found
+    return found
 
 
 def cast_vote(session: Session, workshop: WorkshopSession, participant: Participant,
@@ -818,7 +841,7 @@ def cast_vote(session: Session, workshop: WorkshopSession, participant: Particip
     rnd = _open_round(session, workshop, round_id, participant)
     if rnd.kind == "ideas":
         raise Invalid("an ideas round takes ideas and upvotes, not votes", code="wrong_kind")
-    if not isinstance(item_id, str) or item_id not in {item["id"] for item in rnd.items}:
+    if not isinstance(item_id, str) or item_id not in item_ids(rnd):
         raise NotFound(f"no item {item_id!r} in this round", code="item_not_found")
     existing = session.scalar(select(Vote).where(
         Vote.round_id == rnd.id, Vote.attempt == rnd.attempt,
