@@ -76,6 +76,7 @@ if seq < now then
   redis.call('SET', KEYS[1], now)
   seq = now
 end
+redis.call('EXPIRE', KEYS[1], 86400)
 return seq
 """
 
@@ -171,6 +172,7 @@ class RedisPresence:
 
     def _alive(self, pipe) -> None:
         pipe.zadd(f"{self.prefix}:workers", {self.worker: time.time() + self.ttl})
+        pipe.expire(f"{self.prefix}:workers", int(self.ttl * 3) + 1)
 
     def _write(self, pipe, session_id: str, entries: dict[str, tuple[int, str]]) -> None:
         key = self._session_key(session_id)

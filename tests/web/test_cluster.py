@@ -3,7 +3,9 @@ one server: what happens through one reaches the screens on the other, presence 
 worker's phones (and forgets a killed worker's), and the totals are exact. And a slow query
 on PostgreSQL does not stall the other clients of its worker."""
 
+import importlib.util
 import secrets
+import subprocess
 import threading
 import time
 from contextlib import ExitStack
@@ -15,7 +17,7 @@ import requests
 from sqlalchemy import create_engine, text
 
 from tests.conftest import REDIS_URL, require_service
-from tests.servers import Phone, new_session, running_server
+from tests.servers import ROOT, Phone, free_port, new_session, running_server
 from workshop.config import normalise_database_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.redis]
@@ -41,7 +43,8 @@ def workers(postgres_schema_url, channel, tmp_path):
     """Two workers sharing the database, the data folder and Redis, as `make cluster` runs
     them; a killed worker is said dead after 2 s."""
     env = {"WORKSHOP_MESSAGE_QUEUE": REDIS_URL, "WORKSHOP_MESSAGE_QUEUE_CHANNEL": channel,
-           "WORKSHOP_PRESENCE_TTL": "2", "WORKSHOP_ASYNC_MODE": "eventlet"}
+           "WORKSHOP_PRESENCE_TTL": "2", "WORKSHOP_ASYNC_MODE": "eventlet",
+           "WORKSHOP_TRUSTED_PROXIES": "1"}  # for the test through nginx
     with ExitStack() as stack:
         yield [stack.enter_context(running_server(tmp_path, postgres_schema_url, env=env))
                for _ in range(2)]
@@ -253,3 +256,78 @@ def test_a_slow_query_does_not_stall_other_clients(postgres_schema_url, tmp_path
         assert blocked["answer"].status_code == 200
         assert blocked["answer"].json()["id"] == created["id"]
     engine.dispose()
+
+
+def load_cluster_script():
+    spec = importlib.util.spec_from_file_location("cluster", ROOT / "deploy" / "cluster.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def nginx(workers, tmp_path):
+    """nginx in front of the two workers, configured as `make cluster` does."""
+    cluster = load_cluster_script()
+    binary = cluster.find_nginx()
+    if binary is None:
+        pytest.skip("nginx is not installed (make cluster installs it)")
+    runtime = tmp_path / "nginx"
+    runtime.mkdir()
+    runtime.chmod(0o711)
+    port = free_port()
+    config = runtime / "nginx.conf"
+    config.write_text(cluster.nginx_config(runtime, "127.0.0.1", port, [w.port for w in workers]))
+    process = subprocess.Popen([binary, "-p", str(runtime), "-c", str(config), "-e", "stderr"],
+                               stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+
+    def up():
+        try:
+            return requests.get(base + "/healthz", timeout=2).status_code == 200
+        except requests.ConnectionError:
+            assert process.poll() is None, process.stderr.read().decode()
+            return False
+    wait_for(up, "nginx answering")
+    yield base
+    process.terminate()
+    process.wait(10)
+    process.stderr.close()
+
+
+def test_behind_nginx_browsers_stick_to_one_worker_each(nginx, workers, channel):
+    """Through nginx as `make cluster` runs it: each client keeps to one worker (long-polling
+    would fail otherwise) and upgrades to a WebSocket; clients spread over both workers."""
+    one, _ = workers
+    created = requests.post(nginx + "/api/sessions", json={"title": "nginx"}).json()
+    sid, token = created["id"], created["facilitator_token"]
+    facilitator = Phone(one, {"session": sid, "facilitator_token": token}, base=nginx)
+    facilitator.client.connect(nginx, auth=facilitator.auth, transports=["polling"])
+    store = redis.Redis.from_url(REDIS_URL)
+
+    def workers_holding() -> set[str]:
+        fields = store.hkeys(f"{channel}:presence:{sid}")
+        return {f.decode().split(":", 1)[0] for f in fields}
+
+    rating = created["rounds"][0]
+    assert facilitator.call("open_round", {"round": rating["id"]})["ok"]
+    phones = []
+    # New browsers until both workers hold some (each lands at random: 2 ** -29 to fail).
+    while len(workers_holding()) < 2 and len(phones) < 30:
+        phone = Phone(one, {"join_code": created["join_code"]}, base=nginx)
+        phone.client.connect(nginx, auth=phone.auth, wait_timeout=20)  # polling, then upgrade
+        assert phone.call("join", {"group": GROUPS[len(phones) % 3]})["ok"]
+        phones.append(phone)
+    assert len(workers_holding()) == 2
+    for phone in phones:
+        wait_for(lambda p=phone: p.client.transport() == "websocket", "the WebSocket upgrade")
+        assert phone.call("vote", {"round": rating["id"], "item": rating["items"][0]["id"],
+                                   "value": 4})["ok"]
+    wait_for(lambda: (newest(facilitator.events["presence"]) or {}).get("present")
+             == len(phones), "every phone present")
+    wait_for(lambda: (newest(facilitator.events["tally"], round=rating["id"]) or {}).get(
+        "items", {}).get(rating["items"][0]["id"]) == len(phones), "the exact tally")
+    assert facilitator.client.transport() == "polling"  # it kept to its worker throughout
+    for phone in (*phones, facilitator):
+        phone.close()
+    store.close()
