@@ -104,12 +104,12 @@ class RedisPresence:
     """
 
     def __init__(self, client, prefix: str, ttl: float,
-                 changed: Callable[[str], None] | None = None) -> None:
+                 changed: Callable[[str], None] | None = None, heartbeat: bool = True) -> None:
         self.redis, self.prefix, self.ttl = client, prefix, ttl
         self.changed = changed or (lambda _session_id: None)
         self.worker = secrets.token_hex(8)
         self.local = LocalPresence()  # this worker's own entries, written back on heartbeats
-        self._beating = False
+        self._beating = not heartbeat  # False: the heartbeat starts with the first connection
 
     def _session_key(self, session_id: str) -> str:
         return f"{self.prefix}:presence:{session_id}"
@@ -241,6 +241,18 @@ sequence = _Chosen(LocalSequence())
 REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
+def connect(url: str):
+    """A Redis client that gives up within a few seconds: a Redis that went away costs each
+    call a short wait (this worker's count stands in), never a stalled connect."""
+    import redis
+    from redis.backoff import ExponentialBackoff
+    from redis.retry import Retry
+
+    return redis.Redis.from_url(url, socket_timeout=3, socket_connect_timeout=2,
+                                health_check_interval=30,
+                                retry=Retry(ExponentialBackoff(cap=0.2, base=0.05), 1))
+
+
 def configure(config, changed: Callable[[str], None] | None = None) -> None:
     """Per process without a message queue; in Redis with one (called by create_app).
     `changed(session_id)` is told when a dead worker's participants were removed."""
@@ -252,10 +264,7 @@ def configure(config, changed: Callable[[str], None] | None = None) -> None:
     if not url.startswith(REDIS_SCHEMES):
         raise ValueError("WORKSHOP_MESSAGE_QUEUE: presence across workers needs Redis "
                          f"(redis://, rediss:// or unix://), not {url.split(':', 1)[0]}")
-    import redis
-
-    client = redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5,
-                                  health_check_interval=30)
+    client = connect(url)
     prefix = config["MESSAGE_QUEUE_CHANNEL"]
     presence.backend = RedisPresence(client, prefix, config["PRESENCE_TTL"], changed)
     sequence.backend = RedisSequence(client, prefix)
