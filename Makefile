@@ -18,7 +18,7 @@ run: $(STAMP)
 room: $(STAMP)
 	$(BIN)/python run.py --room
 
-test: $(STAMP) browser
+test: $(STAMP) browser nginx
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -40,6 +40,7 @@ WORKERS ?= 2
 cluster: $(STAMP) nginx
 	$(BIN)/python deploy/cluster.py --workers $(WORKERS)
 
+# make cluster needs nginx, and so does the test through it (tests/web/test_cluster.py).
 nginx:
 	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \

@@ -3,7 +3,8 @@ when several workers share the rooms through a message queue.
 
 `presence` counts the joined participants connected to a session, per group (a phone's tabs
 count once); `sequence` numbers the coalesced updates (tally, presence, results, ideas) so a
-screen keeps the newest. Both are chosen by `configure(config)` from WORKSHOP_MESSAGE_QUEUE.
+screen keeps the newest, and gives workers turns to send them. Both are chosen by
+`configure(config)` from WORKSHOP_MESSAGE_QUEUE.
 
 Several workers: each keeps its own connections in Redis under its own random id, and says
 it is alive every PRESENCE_TTL / 4 seconds. Counts take only the living workers' entries, so
@@ -16,7 +17,8 @@ import logging
 import secrets
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from workshop.extensions import socketio
@@ -55,7 +57,8 @@ class LocalPresence:
 
 
 class LocalSequence:
-    """Microseconds, forced upwards per session: rises even across a restart."""
+    """Microseconds, forced upwards per session: rises even across a restart. One process
+    sends its updates from one task, in the order it read them: no turns to take."""
 
     def __init__(self) -> None:
         self._last: dict[str, int] = {}
@@ -64,6 +67,10 @@ class LocalSequence:
         seq = max(self._last.get(session_id, 0) + 1, time.time_ns() // 1000)
         self._last[session_id] = seq
         return seq
+
+    @contextmanager
+    def turn(self, _session_ids: Iterable[str]) -> Iterator[None]:
+        yield
 
 
 # One number for every worker, taken atomically in Redis: whichever worker takes a higher
@@ -82,9 +89,37 @@ return seq
 
 
 class RedisSequence:
-    def __init__(self, client, prefix: str) -> None:
+    """One counter for all sessions and workers. `turn(sessions)` holds a short lock per
+    session while a worker numbers, reads and sends its updates, so they go out in the order
+    they were read: without it, a worker whose read was held up could send older counts
+    just after another worker's newer ones (the newest number would still be exact)."""
+
+    def __init__(self, client, prefix: str, lock_seconds: float = 5.0) -> None:
+        self._client, self._prefix, self._lock_seconds = client, prefix, lock_seconds
         self._script = client.register_script(_NEXT_SEQ)
         self._key = f"{prefix}:seq"
+
+    @contextmanager
+    def turn(self, session_ids: Iterable[str]) -> Iterator[None]:
+        held = []
+        try:
+            for session_id in sorted(session_ids):  # one order for all: no deadlock
+                lock = self._client.lock(f"{self._prefix}:turn:{session_id}",
+                                         timeout=self._lock_seconds, sleep=0.01,
+                                         blocking_timeout=self._lock_seconds)
+                # Not had in time (a worker stuck with it): go on; it expires by itself.
+                if lock.acquire():
+                    held.append(lock)
+        except Exception as exc:  # noqa: BLE001 - updates still go out, in any order
+            log.warning("presence: Redis gives no turn: %s", exc)
+        try:
+            yield
+        finally:
+            for lock in reversed(held):
+                try:
+                    lock.release()
+                except Exception as exc:  # noqa: BLE001 - expired meanwhile, or Redis went
+                    log.warning("presence: a turn ended late: %s", exc)
 
     def next(self, session_id: str) -> int:
         now = time.time_ns() // 1000

@@ -126,22 +126,25 @@ class Broadcaster:
         with self._lock:
             rounds, self._rounds = self._rounds, defaultdict(set)
             present, self._presence = self._presence, set()
-        try:
-            outgoing = self._updates(rounds, present)
-        except OperationalError:
-            # The database did not answer: what changed goes out once it does again.
-            with self._lock:
-                for session_id, round_ids in rounds.items():
-                    self._rounds[session_id] |= round_ids
-                self._presence |= present
-            raise
-        for event, payload, to in outgoing:  # after the read: nothing yields inside it
-            socketio.emit(event, payload, to=to)
+        # Workers take turns per session, so their updates go out in the order they were read.
+        with sequence.turn(rounds.keys() | present):
+            try:
+                outgoing = self._updates(rounds, present)
+            except OperationalError:
+                # The database did not answer: what changed goes out once it does again.
+                with self._lock:
+                    for session_id, round_ids in rounds.items():
+                        self._rounds[session_id] |= round_ids
+                    self._presence |= present
+                raise
+            for event, payload, to in outgoing:  # after the read: nothing yields inside it
+                socketio.emit(event, payload, to=to)
 
     def _updates(self, rounds: dict[str, set[int]], present: set[str]) -> list[Outgoing]:
         outgoing: list[Outgoing] = []
         # Numbered before anything is read: of two workers' updates the higher seq read later,
-        # so the one a screen keeps holds everything committed before it.
+        # so the one a screen keeps holds everything committed before it (and with turns,
+        # read after the other's read: what a screen keeps never goes backwards).
         seqs = {session_id: self.next_seq(session_id) for session_id in rounds.keys() | present}
         with db.read() as s:
             for session_id, round_ids in rounds.items():

@@ -106,3 +106,14 @@ def test_in_one_process_numbers_rise_even_within_one_microsecond():
     assert taken == sorted(taken) and len(set(taken)) == 1000
     assert LocalPresence().counts("S", GROUPS) == {
         "present": 0, "present_by_group": {"administration": 0, "civil-society": 0}}
+
+
+def test_workers_take_turns_per_session_to_send_their_updates(store):
+    client, prefix = store
+    one = RedisSequence(client, prefix)
+    other = client.lock(f"{prefix}:turn:S", timeout=5)
+    with one.turn(["T", "S"]):
+        assert not other.acquire(blocking=False)  # another worker waits for session S...
+        assert client.lock(f"{prefix}:turn:U", timeout=5).acquire(blocking=False)  # ...not U
+    assert other.acquire(blocking=False)
+    other.release()
