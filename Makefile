@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run room test lint browser translations bench clean
+.PHONY: run room test lint browser translations bench cluster nginx clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ run: $(STAMP)
 room: $(STAMP)
 	$(BIN)/python run.py --room
 
-test: $(STAMP) browser
+test: $(STAMP) browser nginx
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
@@ -33,6 +33,21 @@ browser:
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null) \
 	      || echo "Could not install Chromium; browser tests will be skipped (or fail with CI=true)."; \
 	  else echo "Chromium is missing; browser tests will be skipped (or fail with CI=true)."; fi; }
+
+# Several workers behind nginx on PostgreSQL and Redis (deploy/cluster.py, docs/deployment.md):
+# DATABASE_URL=postgresql://user@127.0.0.1:5432/db make cluster WORKERS=4
+WORKERS ?= 2
+cluster: $(STAMP) nginx
+	$(BIN)/python deploy/cluster.py --workers $(WORKERS)
+
+# make cluster needs nginx, and so does the test through it (tests/web/test_cluster.py).
+nginx:
+	@{ command -v nginx || test -x /usr/sbin/nginx; } >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing nginx for make cluster..."; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >/dev/null) \
+	      || echo "Could not install nginx."; \
+	  else echo "nginx is missing: install Debian's nginx package."; fi; }
 
 # Re-extract the interface texts after changing templates or code, then translate the .po.
 translations: $(STAMP)

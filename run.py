@@ -11,11 +11,17 @@ if _ASYNC_MODE == "eventlet":
     warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     import eventlet
 
+    # Everything, psycopg2 included (eventlet.support.psycopg2_patcher): it waits for
+    # PostgreSQL in C, and unpatched one slow query would stall every client.
     eventlet.monkey_patch()
 elif _ASYNC_MODE == "gevent":
     from gevent import monkey
 
     monkey.patch_all()
+    # gevent does not patch psycopg2 itself (see the eventlet case).
+    from psycogreen.gevent import patch_psycopg
+
+    patch_psycopg()
 
 from workshop import create_app  # noqa: E402
 from workshop.extensions import socketio  # noqa: E402

@@ -5,7 +5,7 @@ from pathlib import Path
 from flask import Flask, current_app, request, session
 from flask_babel import get_locale
 
-from workshop import catalogue, migrate, security, wording
+from workshop import catalogue, migrate, presence, security, wording
 from workshop.config import PROJECT_ROOT, load_settings
 from workshop.extensions import babel, db, socketio
 from workshop.i18n import Translator
@@ -60,12 +60,14 @@ def create_app(config: dict | None = None) -> Flask:
     from workshop import realtime  # registers the Socket.IO handlers
 
     realtime.configure(app.config)
+    presence.configure(app.config, changed=realtime.broadcaster.presence_changed)
     per_hour = app.config["SESSIONS_PER_HOUR"]
     app.extensions["workshop.creations"] = PerKey(rate=per_hour / 3600, burst=per_hour)
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["MESSAGE_QUEUE"] or None,
+        channel=app.config["MESSAGE_QUEUE_CHANNEL"],
         # Events are small: one over MAX_EVENT_BYTES is answered without being parsed
         # (realtime.GuardedPacket); one over this the transport refuses, closing the connection.
         max_http_buffer_size=app.config["MAX_TRANSPORT_BYTES"],

@@ -20,8 +20,15 @@ class Config:
     SECRET_KEY = ""
     # eventlet (default), gevent or threading; the code uses only Flask-SocketIO primitives.
     ASYNC_MODE = "eventlet"
-    # A Redis URL when several worker processes share the Socket.IO rooms.
+    # A Redis URL when several worker processes share the Socket.IO rooms; presence (who is
+    # connected) and the numbering of live updates are then kept there too (workshop/presence.py).
     MESSAGE_QUEUE = ""
+    # The Redis channel of the message queue, and the prefix of the keys kept there: servers
+    # sharing one Redis for different workshops keep apart by choosing different names.
+    MESSAGE_QUEUE_CHANNEL = "workshop"
+    # With a message queue: seconds after which a worker that stopped saying it is alive
+    # (killed, frozen) no longer counts its phones as present.
+    PRESENCE_TTL = 20.0
     # The address phones use, e.g. http://192.168.1.20:5000; empty means the request's host.
     PUBLIC_URL = ""
     HOST = "127.0.0.1"

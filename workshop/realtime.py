@@ -5,7 +5,6 @@ import json
 import logging
 import re
 import threading
-import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from workshop.extensions import db, socketio
 from workshop.limits import PerKey, TokenBucket
 from workshop.models import Participant, WorkshopSession
 from workshop.payloads import TooBig, check_json_text, parse
+from workshop.presence import presence, sequence
 from workshop.state import (
     choose_language,
     field_titles,
@@ -63,34 +63,6 @@ class Client:
 clients: dict[str, Client] = {}
 
 
-class Presence:
-    """Connected, joined participants per session and group (a phone's tabs count once).
-
-    Kept in this process: with several workers behind sticky sessions each counts its own.
-    """
-
-    def __init__(self) -> None:
-        self._by_sid: dict[str, tuple[str, int, str]] = {}
-
-    def add(self, sid: str, session_id: str, participant_id: int, group: str) -> None:
-        self._by_sid[sid] = (session_id, participant_id, group)
-
-    def remove(self, sid: str) -> str | None:
-        entry = self._by_sid.pop(sid, None)
-        return entry[0] if entry else None
-
-    def counts(self, session_id: str, groups: list[str]) -> dict[str, Any]:
-        seen: dict[str, set[int]] = defaultdict(set)
-        for sid_session, participant_id, group in self._by_sid.values():
-            if sid_session == session_id:
-                seen[group].add(participant_id)
-        by_group = {g: len(seen[g]) for g in groups}
-        return {"present": sum(by_group.values()), "present_by_group": by_group}
-
-
-presence = Presence()
-
-
 def room(session_id: str, part: str = "") -> str:
     return f"s:{session_id}{':' + part if part else ''}"
 
@@ -111,7 +83,6 @@ class Broadcaster:
     def __init__(self) -> None:
         self._rounds: dict[str, set[int]] = defaultdict(set)
         self._presence: set[str] = set()
-        self._seq: dict[str, int] = {}
         self._running = 0  # which start() the background task belongs to; 0: none
         self._starts = 0
         # Green under eventlet and gevent; guards the swap in flush() in threading mode.
@@ -137,10 +108,7 @@ class Broadcaster:
             self._presence.add(session_id)
 
     def next_seq(self, session_id: str) -> int:
-        # Milliseconds, forced upwards: rises per session even across a restart.
-        seq = max(self._seq.get(session_id, 0) + 1, int(time.time() * 1000))
-        self._seq[session_id] = seq
-        return seq
+        return sequence.next(session_id)  # rises per session, across workers and restarts
 
     def _run(self, interval: float, run: int) -> None:
         while True:
@@ -158,32 +126,38 @@ class Broadcaster:
         with self._lock:
             rounds, self._rounds = self._rounds, defaultdict(set)
             present, self._presence = self._presence, set()
-        try:
-            outgoing = self._updates(rounds, present)
-        except OperationalError:
-            # The database did not answer: what changed goes out once it does again.
-            with self._lock:
-                for session_id, round_ids in rounds.items():
-                    self._rounds[session_id] |= round_ids
-                self._presence |= present
-            raise
-        for event, payload, to in outgoing:  # after the read: nothing yields inside it
-            socketio.emit(event, payload, to=to)
+        # Workers take turns per session, so their updates go out in the order they were read.
+        with sequence.turn(rounds.keys() | present):
+            try:
+                outgoing = self._updates(rounds, present)
+            except OperationalError:
+                # The database did not answer: what changed goes out once it does again.
+                with self._lock:
+                    for session_id, round_ids in rounds.items():
+                        self._rounds[session_id] |= round_ids
+                    self._presence |= present
+                raise
+            for event, payload, to in outgoing:  # after the read: nothing yields inside it
+                socketio.emit(event, payload, to=to)
 
     def _updates(self, rounds: dict[str, set[int]], present: set[str]) -> list[Outgoing]:
         outgoing: list[Outgoing] = []
+        # Numbered before anything is read: of two workers' updates the higher seq read later,
+        # so the one a screen keeps holds everything committed before it (and with turns,
+        # read after the other's read: what a screen keeps never goes backwards).
+        seqs = {session_id: self.next_seq(session_id) for session_id in rounds.keys() | present}
         with db.read() as s:
             for session_id, round_ids in rounds.items():
                 workshop = s.get(WorkshopSession, session_id)
                 if workshop is None:
                     continue
                 for rnd in (r for r in workshop.rounds if r.id in round_ids):
-                    outgoing += _round_updates(s, workshop, rnd, self.next_seq(session_id))
+                    outgoing += _round_updates(s, workshop, rnd, seqs[session_id])
             for session_id in present:
                 workshop = s.get(WorkshopSession, session_id)
                 if workshop is not None:
                     counts = presence.counts(session_id, [g.key for g in workshop.groups])
-                    outgoing.append(("presence", {**counts, "seq": self.next_seq(session_id)},
+                    outgoing.append(("presence", {**counts, "seq": seqs[session_id]},
                                      room(session_id, "staff")))
         return outgoing
 
