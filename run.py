@@ -2,6 +2,8 @@
 
 import argparse
 import os
+import resource
+import socket
 import warnings
 
 # The async library must patch the standard library before anything else is imported.
@@ -50,7 +52,30 @@ def main() -> None:
         if host in ("127.0.0.1", "localhost"):
             print("Phones in the room cannot reach 127.0.0.1; start with `make room` for them.",
                   flush=True)
-    socketio.run(app, host=host, port=port, log_output=False)
+    serve(app, host, port)
+
+
+def serve(app, host: str, port: int) -> None:
+    """Every phone of a full hall at once: each connection holds a file descriptor (the
+    process may open as many as the system lets it), and under eventlet the server is told
+    how many it may hold (its default is 1,024) and how many may wait to be accepted."""
+    most = app.config["MAX_CONNECTIONS"]
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = most + 256  # the database, logs, the message queue
+    if soft != resource.RLIM_INFINITY and soft < wanted:
+        raised = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (raised, hard))
+        if raised < wanted:
+            print(f"This system lets the server open {raised} files: fewer than "
+                  f"{most} phones can connect at once.", flush=True)
+    if socketio.async_mode == "eventlet":
+        import eventlet.wsgi
+
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        listener = eventlet.listen((host, port), family, backlog=min(most, 4096))
+        eventlet.wsgi.server(listener, app, log_output=False, max_size=most)
+    else:
+        socketio.run(app, host=host, port=port, log_output=False)
 
 
 if __name__ == "__main__":

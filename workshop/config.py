@@ -58,6 +58,9 @@ class Config:
     EVENT_RATE = 20.0
     EVENT_BURST = 60
     FLOOD_LIMIT = 500
+    # Connections (phones, projectors, consoles) the server holds at once, over all sessions;
+    # run.py raises the process's open-file limit to fit them.
+    MAX_CONNECTIONS = 5000
     # Participants who may join one live session (an imported archive is not capped).
     MAX_PARTICIPANTS = 1000
     # Per address: failed join codes a minute, sessions created an hour.
