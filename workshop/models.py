@@ -90,6 +90,9 @@ class WorkshopSession(Base):
     # The facilitator's countdown, shown on every screen.
     timer_ends_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     timer_seconds: Mapped[int | None] = mapped_column(Integer)
+    # Raised by every edit of the agenda: the rounds' texts as screens are sent them are kept
+    # per version (state.round_texts), not decoded again for every phone that connects.
+    agenda_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     groups: Mapped[list["Group"]] = relationship(
         back_populates="session",

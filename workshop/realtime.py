@@ -37,6 +37,7 @@ from workshop.state import (
     field_titles,
     ideas,
     live_state,
+    load_rounds_without_texts,
     principle_group_titles,
     round_results,
     round_state,
@@ -193,6 +194,7 @@ def broadcast_rounds(session_id: str, round_ids: list[int]) -> None:
     outgoing = []
     with db.read() as s:
         workshop = s.get(WorkshopSession, session_id)
+        load_rounds_without_texts(s, workshop)
         for language in workshop.languages:
             titles = field_titles(workshop, language)
             group_titles = principle_group_titles(workshop, language)
@@ -339,6 +341,7 @@ def on_connect(auth=None):
     try:
         with db.read() as s:
             client, workshop, participant = _authenticate(s, auth)
+            load_rounds_without_texts(s, workshop)
             groups = [g.key for g in workshop.groups]
             state = live_state(s, workshop, client.role, client.language, participant,
                                presence.counts(workshop.id, groups))
@@ -522,6 +525,7 @@ def on_join(client: Client, payload: dict):
     presence.add(sid, client.session_id, participant_id, client.group)
     with db.read() as s:
         workshop, participant = _load(s, client)
+        load_rounds_without_texts(s, workshop)
         state = live_state(s, workshop, "participant", client.language, participant)
     return ({"participant_token": token, "state": state},
             [lambda: broadcaster.presence_changed(client.session_id)])
@@ -539,6 +543,7 @@ def on_language(client: Client, payload: dict):
     join_room(room(client.session_id, "lang:" + client.language), sid=sid)
     with db.read() as s:
         workshop, participant = _load(s, client)
+        load_rounds_without_texts(s, workshop)
         state = live_state(s, workshop, "participant", client.language, participant)
     return {"state": state}, []
 

@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from workshop import results, voting
 from workshop.models import (
@@ -64,10 +65,52 @@ def principle_group_titles(workshop: WorkshopSession, language: str) -> dict[str
     return _titles(workshop, language)[1]
 
 
+# A round's texts as screens are sent them, per language: the same until the agenda is edited
+# (WorkshopSession.agenda_version), so a phone connecting decodes none of them again.
+_TEXTS: dict[tuple[str, int, int, str], dict[str, Any]] = {}
+_TEXTS_KEPT = 4096
+
+
+def round_texts(r: Round, language: str, languages: list[str],
+                group_titles: dict[str, str] | None,
+                workshop: WorkshopSession) -> dict[str, Any]:
+    key = (workshop.id, r.id, workshop.agenda_version or 0, language)
+    found = _TEXTS.get(key)
+    if found is None:
+        found = {
+            "question": pick(r.question, language, languages),
+            # Every language's question, so an agenda editor can send it back unchanged.
+            "questions": {lang: r.question.get(lang, "") for lang in languages},
+            "items": [
+                {"id": item["id"], "text": pick(item["text"], language, languages),
+                 **({"group": item["group"],
+                     "group_title": (group_titles or {}).get(item["group"], "")}
+                    if "group" in item else {})}
+                for item in r.items
+            ],
+        }
+        if r.id is None:
+            return found  # not stored yet: no key of its own
+        if len(_TEXTS) >= _TEXTS_KEPT:
+            del _TEXTS[next(iter(_TEXTS))]
+        _TEXTS[key] = found
+    return found
+
+
+def load_rounds_without_texts(session: Session, workshop: WorkshopSession) -> None:
+    """Load the session's rounds leaving their questions and items (JSON in every language)
+    unread until something reads them: round_texts mostly has them already."""
+    rounds = session.scalars(select(Round).where(Round.session_id == workshop.id)
+                             .order_by(Round.position)
+                             .options(defer(Round.items), defer(Round.question))).all()
+    set_committed_value(workshop, "rounds", list(rounds))
+
+
 def round_state(r: Round, language: str, languages: list[str],
                 titles: dict[str, str],
                 group_titles: dict[str, str] | None = None,
                 workshop: WorkshopSession | None = None) -> dict[str, Any]:
+    texts = round_texts(r, language, languages, group_titles, workshop or r.session)
     data = {
         "id": r.id,
         "position": r.position,
@@ -75,19 +118,12 @@ def round_state(r: Round, language: str, languages: list[str],
         "field": r.field,
         "field_title": titles.get(r.field, "") if r.field else "",
         "target": r.target,
-        "question": pick(r.question, language, languages),
-        # Every language's question, so an agenda editor can send it back unchanged.
-        "questions": {lang: r.question.get(lang, "") for lang in languages},
+        "question": texts["question"],
+        "questions": texts["questions"],
         "state": r.state,
         "revealed": r.revealed,
         "attempt": r.attempt,
-        "items": [
-            {"id": item["id"], "text": pick(item["text"], language, languages),
-             **({"group": item["group"],
-                 "group_title": (group_titles or {}).get(item["group"], "")}
-                if "group" in item else {})}
-            for item in r.items
-        ],
+        "items": texts["items"],
     }
     if r.kind == "dots":
         data["budget"] = r.budget

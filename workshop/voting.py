@@ -601,6 +601,7 @@ def replace_agenda(session: Session, workshop: WorkshopSession, agenda: Any,
                        problems=started)
     problems.raise_if_any(final=True)
 
+    workshop.agenda_version = (workshop.agenda_version or 0) + 1
     for rnd in workshop.rounds:
         if rnd.id not in seen:
             session.delete(rnd)

@@ -166,3 +166,26 @@ def test_an_ended_session_keeps_its_agenda(room, client):
     answer = put(client, room.created, [])
     assert answer.status_code == 409
     assert answer.get_json()["error"]["code"] == "session_ended"
+
+
+def test_a_screen_that_connects_after_an_edit_sees_the_edit(room, client):
+    """Round texts are kept per agenda version: an edit of a round's question and items is what
+    the next phone, in each language, is sent, never the texts kept from before."""
+    def join(group, language):
+        phone = room.connect(join_code=room.created["join_code"])
+        ack = phone.emit("join", {"group": group, "language": language}, callback=True)
+        assert ack["ok"], ack
+        return {r["id"]: r for r in ack["state"]["rounds"]}[room.later]
+
+    was = join("administration", "en")
+    assert was["question"] != "Stimmt das?" and len(was["items"]) == 6
+    assert put(client, room.created, [
+        {"id": room.rating}, {"id": room.dots}, {"id": room.ideas},
+        {"id": room.later, "items": ["housing-c1", "housing-c3"],
+         "question": {"de": "Stimmt das?", "en": "Is that so?"}},
+    ]).status_code == 200
+    for language, question in (("de", "Stimmt das?"), ("en", "Is that so?")):
+        later = join("civil-society", language)
+        assert later["question"] == question
+        assert later["questions"] == {"de": "Stimmt das?", "en": "Is that so?"}
+        assert [i["id"] for i in later["items"]] == ["housing-c1", "housing-c3"]
