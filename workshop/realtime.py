@@ -552,8 +552,8 @@ def on_language(client: Client, payload: dict):
 def on_vote(client: Client, payload: dict):
     f = parse(payloads.Vote, payload)
     with db.write() as s:
-        workshop, participant = _load(s, client)
-        answer = voting.cast_vote(s, workshop, participant, f["round"], f["item"], f["value"])
+        answer = voting.record_vote(s, client.session_id, client.participant_id, f["round"],
+                                    f["item"], f["value"])
     return answer, [lambda: broadcaster.rounds_changed(client.session_id, f["round"])]
 
 
