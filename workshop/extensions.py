@@ -1,9 +1,11 @@
 """The database, Socket.IO and Babel extensions, created unbound and bound in create_app."""
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from flask_babel import Babel
 from flask_socketio import SocketIO
@@ -12,6 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from workshop import datadir
+from workshop.errors import WorkshopError
 
 
 class Database:
@@ -22,6 +25,7 @@ class Database:
         self._reader: sessionmaker[Session] | None = None
         self._writer: sessionmaker[Session] | None = None
         self._local = threading.local()  # green-local under eventlet and gevent
+        self.group = GroupCommit(self)
 
     def init_app(self, app) -> None:
         self.bind(app.config["DATABASE_URL"], app.config["SQLITE_BUSY_TIMEOUT"])
@@ -68,6 +72,83 @@ class Database:
 
     def in_write(self) -> bool:
         return bool(getattr(self._local, "depth", 0))
+
+    def write_grouped(self, work: Callable[[Session], Any]) -> Any:
+        """`work` in a transaction shared with the other grouped writes waiting at this moment
+        (group commit): one writer takes every write that arrived while it committed the last
+        ones, runs them in one transaction, commits once and only then answers each. A write
+        refused with a WorkshopError must not have changed anything before it raised: it
+        gets its error, the others are kept. Anything else failing the transaction makes each
+        write run again on its own, so one fault never costs its batch-mates their write.
+        Waits (yields) until its transaction is committed: call it outside any transaction."""
+        if self.in_write():
+            raise RuntimeError("nested write transaction")
+        return self.group.run(work)
+
+
+@dataclass
+class _Grouped:
+    work: Callable[[Session], Any]
+    done: Any  # the async mode's Event
+    result: Any = None
+    error: BaseException | None = None
+
+
+class GroupCommit:
+    """The writer behind Database.write_grouped; `batches` and `writes` count what it did."""
+
+    def __init__(self, database: Database) -> None:
+        self.database = database
+        self.waiting: list[_Grouped] = []
+        self.writing = False
+        self.lock = threading.Lock()  # held only to swap the list, never across a yield
+        self.batches = self.writes = 0
+
+    def run(self, work: Callable[[Session], Any]) -> Any:
+        entry = _Grouped(work, socketio.server.eio.create_event())
+        with self.lock:
+            self.waiting.append(entry)
+            start, self.writing = not self.writing, True
+        if start:
+            socketio.start_background_task(self._write_all)
+        entry.done.wait()
+        if entry.error is not None:
+            raise entry.error
+        return entry.result
+
+    def _write_all(self) -> None:
+        while True:
+            with self.lock:
+                batch, self.waiting = self.waiting, []
+                if not batch:
+                    self.writing = False
+                    return
+            try:
+                self._write(batch)
+            finally:
+                for entry in batch:
+                    entry.done.set()
+            socketio.sleep(0)  # the answered phones' next writes come in before the next batch
+
+    def _write(self, batch: list[_Grouped]) -> None:
+        try:
+            with self.database.write() as session:
+                for entry in batch:
+                    try:
+                        entry.result = entry.work(session)
+                    except WorkshopError as exc:  # refused before it changed anything
+                        entry.error = exc
+        except Exception as exc:
+            if len(batch) == 1:
+                batch[0].result, batch[0].error = None, exc
+                return
+            for entry in batch:  # nothing of the batch was stored: each on its own now
+                if not isinstance(entry.error, WorkshopError):
+                    entry.error = None
+                    self._write([entry])
+            return
+        self.batches += 1
+        self.writes += len(batch)
 
 
 # SQLITE_READONLY, SQLITE_IOERR, SQLITE_FULL, SQLITE_CANTOPEN (primary result codes).
