@@ -291,8 +291,9 @@
     if (lost) notify(t("not_saved_closed", {n: lost}), true);
   }
 
-  /* An idea as the server keeps it: spaces collapsed, control and invisible characters gone. */
-  var INVISIBLE = /[\u0000-\u0008\u000E-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\uFEFF]/g;
+  /* An idea as the server keeps it: spaces collapsed, control and invisible characters gone
+     (but the zero-width non-joiner and joiner, which Farsi spelling and emoji need). */
+  var INVISIBLE = /[\u0000-\u0008\u000E-\u001F\u007F-\u009F\u200B\u200E\u200F\u202A-\u202E\uFEFF]/g;
   function cleanIdea(text) {
     return text.replace(INVISIBLE, "").replace(/\s+/g, " ").trim();
   }

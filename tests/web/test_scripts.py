@@ -167,3 +167,17 @@ def test_markdown_keeps_every_script(client, room):
     for idea in IDEAS:
         assert f"| {idea} | 0 |" in text
     assert GROUP in text
+
+
+def test_an_idea_keeps_the_joiners_and_loses_the_overrides(app, client):
+    """Farsi spells with the zero-width non-joiner (می‌خواهم), emoji with the joiner; an
+    override of the text's direction or an invisible space would only disguise an idea."""
+    room = Room(app, client, agenda=AGENDA)
+    room.act("open_round", round=room.rounds[0])
+    phone = room.phone()
+    cases = {"\u200cمی\u200cخواهم\u200c": "می\u200cخواهم",
+             "Familie 👨\u200d👩\u200d👧 zuerst": "Familie 👨\u200d👩\u200d👧 zuerst",
+             "abc \u202eتست\u202c x\u200by": "abc تست xy"}
+    for typed, kept in cases.items():
+        ack = phone.emit("idea", {"round": room.rounds[0], "text": typed}, callback=True)
+        assert ack["ok"] and ack["idea"]["text"] == kept, (typed, ack)
