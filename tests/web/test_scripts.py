@@ -6,6 +6,7 @@ look at: Arabic and Farsi letters joined, each line read from right to left.
 """
 
 import csv
+import html
 import io
 import re
 import shutil
@@ -181,3 +182,14 @@ def test_an_idea_keeps_the_joiners_and_loses_the_overrides(app, client):
     for typed, kept in cases.items():
         ack = phone.emit("idea", {"round": room.rounds[0], "text": typed}, callback=True)
         assert ack["ok"] and ack["idea"]["text"] == kept, (typed, ack)
+
+
+def test_summary_page_isolates_every_idea(client, room):
+    """Each idea on the summary page in an element of its own direction (dir="auto"), so an
+    Arabic idea is right to left and does not pull its upvotes or neighbours into its order."""
+    response = client.get(f"/s/{room.created['id']}/summary?lang=en",
+                          headers=auth(room.created["facilitator_token"]))
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    for idea in IDEAS:
+        assert f'<span dir="auto">{html.escape(idea, quote=False)}</span>' in page
