@@ -10,7 +10,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.platypus import SimpleDocTemplate
 
 from workshop.exports import pdf
-from workshop.exports.scripts import BidiParagraph, has_rtl, is_rtl, shape, visual
+from workshop.exports.scripts import BidiParagraph, has_rtl, is_rtl, joined, shape, visual
 
 # Every letter of the Arabic alphabet, the Persian (and Dari) letters, the vowel marks and
 # the shadda, both kinds of digits, and the punctuation of these languages.
@@ -116,3 +116,12 @@ def test_styled_pieces_are_ordered_too():
     para = pdf.P(markup, "body")
     assert para.style.alignment == TA_RIGHT
     assert render(para) == [visual(shape("مقهى برلين", pdf.FONT))]
+
+
+def test_parts_in_a_row_keep_their_own_order():
+    """A place in Arabic and a date in English, as on the title page and in the footer."""
+    row = joined(["قاعة المدينة", "14 March 2026"])
+    assert visual(row) == "14 March 2026 · ةنيدملا ةعاق"
+    assert visual("قاعة المدينة · 14 March 2026") == "March 2026 14 · ةنيدملا ةعاق"  # unmarked
+    assert joined(["Rathaus Erfurt", "", "14 March 2026"]) == "Rathaus Erfurt · 14 March 2026"
+    assert visual(joined(["Rathaus", "قاعة"])) == "Rathaus · ةعاق"

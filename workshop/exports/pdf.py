@@ -41,7 +41,7 @@ from reportlab.platypus import (
 from workshop import summary, wording
 from workshop.exports import Context, Export
 from workshop.exports import report as r
-from workshop.exports.scripts import BidiParagraph, has_rtl, shape, visual, visual_text
+from workshop.exports.scripts import BidiParagraph, has_rtl, joined, shape, visual, visual_text
 from workshop.i18n import Translator
 from workshop.results import SCALE
 
@@ -625,8 +625,7 @@ class SummaryReport:
         p = self.data["participation"]
         self.add(Spacer(1, 30 * mm), P(_("Summary of the workshop results").upper(), "eyebrow"),
                  P(s["title"], "title"))
-        facts = " · ".join(x for x in (s["place"], wording.long_date(s["date"], self.language))
-                           if x)
+        facts = joined((s["place"], wording.long_date(s["date"], self.language)))
         if facts:
             self.add(P(facts, "subtitle"))
         self.add(P(s["catalogue_title"], "muted"), Spacer(1, 16 * mm))
@@ -862,8 +861,7 @@ class SummaryReport:
         s = self.data["session"]
         what = _("Summary of the workshop results")
         day = wording.long_date(s["date"], self.language)
-        doc = Document(s["title"], what,
-                       " · ".join(x for x in (s["title"], s["place"], day) if x), self.tr,
+        doc = Document(s["title"], what, joined((s["title"], s["place"], day)), self.tr,
                        subject=" · ".join(x for x in (what, s["place"], day) if x),
                        keywords=(s["place"], s["date"], s["catalogue_title"]))
         return doc.build(self.story)

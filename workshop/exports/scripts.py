@@ -96,11 +96,28 @@ def _levels(text: str) -> list[dict]:
 
 def visual(line: str) -> str:
     """One line in display order, from left to right (mirrored brackets; the invisible
-    formatting characters such as the zero-width non-joiner dropped: shaping has done their
-    work)."""
+    formatting characters such as the zero-width non-joiner and the direction marks dropped:
+    shaping and ordering have done their work)."""
     if not has_rtl(line):
         return line
-    return "".join(ch["ch"] for ch in _levels(line))
+    return "".join(ch["ch"] for ch in _levels(line)).translate(_MARKS)
+
+
+_MARKS = str.maketrans("", "", "\u200e\u200f")
+
+
+def joined(parts, separator: str = " · ") -> str:
+    """Texts in a row, each keeping its own order: "قاعة المدينة · 14 March 2026" would
+    otherwise read "March 2026 14" (a number after Arabic letters counts as Arabic). Each
+    part is held between two marks of its own direction, which visual() then drops."""
+    parts = [p for p in parts if p]
+    if not any(has_rtl(p) for p in parts):
+        return separator.join(parts)
+    marked = []
+    for part in parts:
+        mark = "\u200f" if is_rtl(part) else "\u200e"
+        marked.append(mark + part + mark)
+    return separator.join(marked)
 
 
 def visual_text(text: str, font_name: str) -> str:
