@@ -154,6 +154,11 @@ def test_xlsx_keeps_every_script(client, room):
     header = [c.value for c in sheet[1]]
     texts = [row[header.index("Idea")] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert sorted(texts) == sorted(IDEAS)
+    # Arabic and Farsi cells read from the right (reading order 2), the others by context.
+    column = header.index("Idea")
+    order = {row[column].value: row[column].alignment.readingOrder
+             for row in sheet.iter_rows(min_row=2)}
+    assert order == {idea: 2 if is_rtl(idea) else 0 for idea in IDEAS}
     about = [c for row in book["About"].iter_rows(values_only=True) for c in row if c]
     assert GROUP in about
 
