@@ -125,3 +125,17 @@ def test_parts_in_a_row_keep_their_own_order():
     assert visual("قاعة المدينة · 14 March 2026") == "March 2026 14 · ةنيدملا ةعاق"  # unmarked
     assert joined(["Rathaus Erfurt", "", "14 March 2026"]) == "Rathaus Erfurt · 14 March 2026"
     assert visual(joined(["Rathaus", "قاعة"])) == "Rathaus · ةعاق"
+
+
+def test_a_paragraph_split_across_pages_stays_right_to_left():
+    words = [f"كلمة{n}" for n in range(1, 1200)]
+    buffer = io.BytesIO()
+    SimpleDocTemplate(buffer).build([pdf.P(" ".join(words), "body")])
+    pages = PdfReader(io.BytesIO(buffer.getvalue())).pages
+    assert len(pages) >= 2
+    second = [line.strip() for line in pages[1].extract_text(extraction_mode="layout")
+              .splitlines() if line.strip()]
+    # The second page goes on where the first stopped, each line read from the right.
+    first_word = plain(visual(second[0]).split()[0])
+    assert first_word in words and first_word != words[0]
+    assert plain(second[-1]).split()[0] == plain(visual(shape(words[-1], pdf.FONT)))
