@@ -49,6 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 GROUPS = ["administration", "civil-society", "migrant-organisations"]
 CONNECT_TIMEOUT = 30.0  # seconds for one phone's connect (and again for its join)
 CALL_TIMEOUT = 60.0  # seconds for one acknowledgement
+IDLE_AT_ONCE = 1000  # idle phones connecting at a time (the join scenario sends all at once)
 
 
 def marks(section: str) -> tuple[str, str]:
@@ -108,10 +109,16 @@ class Phones:
         self.everyone.append(client)
         return client
 
-    async def join(self) -> dict:
+    async def join(self, at_once: int = 0) -> dict:
+        """Every phone connects and joins at once, or at most `at_once` of them at a time."""
         spec = self.spec
+        gate = asyncio.Semaphore(at_once) if at_once else contextlib.nullcontext()
 
         async def one(index: int):
+            async with gate:
+                return await joined(index)
+
+        async def joined(index: int):
             client = self._client(index)
             started = time.monotonic()
             try:
@@ -486,10 +493,13 @@ class Workers:
                 await process.wait()
 
 
-async def join_phones(workers: Workers, server: ServerProcess, phones: int) -> dict:
+async def join_phones(workers: Workers, server: ServerProcess, phones: int,
+                      at_once: int = 0) -> dict:
     cpu = server.cpu_seconds()
     started = time.monotonic()
-    answers = await workers.ask("join", timeout=CONNECT_TIMEOUT * 2 + 60)
+    waves = math.ceil(phones / (at_once * workers.procs)) if at_once else 1
+    answers = await workers.ask("join", timeout=(CONNECT_TIMEOUT * 2 + 60) * waves,
+                                at_once=at_once)
     server_cpu = server.cpu_seconds() - cpu
     seconds = sorted(s for a in answers for s in a["join_seconds"])
     refused: Counter = Counter()
@@ -548,7 +558,9 @@ async def run_target(target_name: str, phones: int, scenarios: list[str], procs:
             await target.setup()
             before = server.memory()
             await workers.start(server.base, target.join_code, phones)
-            joined = await join_phones(workers, server, phones)
+            # Held, not a rush: at most IDLE_AT_ONCE phones connecting at a time.
+            joined = await join_phones(workers, server, phones,
+                                       at_once=math.ceil(IDLE_AT_ONCE / workers.procs))
             await asyncio.sleep(5)  # held and quiet
             emit("idle", {"phones": phones, "joined": joined["joined"],
                           "failed_connects": joined["failed_connects"],
