@@ -222,10 +222,22 @@ async def worker_main(spec: dict) -> None:
 
 # --- The conductor: servers, listeners and workers ------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def free_port(following: int = 0) -> int:
+    """A free port, and the `following` ports after it free too (a cluster's workers)."""
+    for _ in range(100):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port + following > 65535:
+            continue
+        try:
+            with contextlib.ExitStack() as held:
+                for n in range(1, following + 1):
+                    held.enter_context(socket.socket()).bind(("127.0.0.1", port + n))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no free ports")
 
 
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
@@ -250,7 +262,7 @@ class ServerProcess:
                  profile: Path | None = None):
         self.target, self.data_dir, self.profile = target, data_dir, profile
         self.kind, self.workers = target_kind(target)
-        self.port = free_port()
+        self.port = free_port(self.workers if self.kind == "cluster" else 0)
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1",
                     "WORKSHOP_DATA_DIR": str(data_dir / "sessions"),
