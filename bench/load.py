@@ -752,31 +752,32 @@ def report(records: list[dict], info: dict, profile: dict | None, note: str,
         p, b = by.get((scenario, name, phones), {}), by.get((scenario, "baseline", phones), {})
         return p.get(key), b.get(key)
 
-    lines += ["### Voting: every phone rates every item, the next vote when the last is "
-              "acknowledged", "",
-              "| phones | target | acked | failed | votes/s | ack p50 | p95 | p99 | "
-              "projector exact after last ack | counted = acked | server CPU s | "
-              "load gen CPU s | server peak MB |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for phones in counts:
-        for name in names:
-            r = by.get(("vote", name, phones))
-            if r:
-                exact = r["counted_in_tally"] == r["votes_acked"] == r["stored"]
-                lines.append(
-                    f"| {phones} | {name} | {fmt(r['votes_acked'])} | {fmt(r['votes_failed'])} "
-                    f"| {fmt(r['votes_per_s'])} | {fmt(r['ack_p50_ms'])} ms "
-                    f"| {fmt(r['ack_p95_ms'])} ms | {fmt(r['ack_p99_ms'])} ms "
-                    f"| {fmt(r['last_ack_to_exact_tally_ms'])} ms | "
-                    f"{'yes' if exact else 'NO'} ({fmt(r['counted_in_tally'])}, stored "
-                    f"{fmt(r['stored'])}) | {fmt(r['server_cpu_s'])} | {fmt(r['loadgen_cpu_s'])} "
-                    f"| {fmt(r['server_peak_mb'])} |")
-        for name in compared:
-            vps, p50, p99 = (pair("vote", phones, k, name) for k in ("votes_per_s", "ack_p50_ms",
-                                                                     "ack_p99_ms"))
-            if vps[0] is not None and vps[1] is not None:
-                lines.append(f"| {phones} | **{name} / baseline** | | | **{ratio(*vps)}** "
-                             f"| {ratio(*p50)} | | {ratio(*p99)} | | | | | |")
+    if any(scenario == "vote" for scenario, _, _ in by):  # not in an idle run
+        lines += ["### Voting: every phone rates every item, the next vote when the last is "
+                  "acknowledged", "",
+                  "| phones | target | acked | failed | votes/s | ack p50 | p95 | p99 | "
+                  "projector exact after last ack | counted = acked | server CPU s | "
+                  "load gen CPU s | server peak MB |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+        for phones in counts:
+            for name in names:
+                r = by.get(("vote", name, phones))
+                if r:
+                    exact = r["counted_in_tally"] == r["votes_acked"] == r["stored"]
+                    lines.append(
+                        f"| {phones} | {name} | {fmt(r['votes_acked'])} | {fmt(r['votes_failed'])} "
+                        f"| {fmt(r['votes_per_s'])} | {fmt(r['ack_p50_ms'])} ms "
+                        f"| {fmt(r['ack_p95_ms'])} ms | {fmt(r['ack_p99_ms'])} ms "
+                        f"| {fmt(r['last_ack_to_exact_tally_ms'])} ms | "
+                        f"{'yes' if exact else 'NO'} ({fmt(r['counted_in_tally'])}, stored "
+                        f"{fmt(r['stored'])}) | {fmt(r['server_cpu_s'])} "
+                        f"| {fmt(r['loadgen_cpu_s'])} | {fmt(r['server_peak_mb'])} |")
+            for name in compared:
+                vps, p50, p99 = (pair("vote", phones, k, name)
+                                 for k in ("votes_per_s", "ack_p50_ms", "ack_p99_ms"))
+                if vps[0] is not None and vps[1] is not None:
+                    lines.append(f"| {phones} | **{name} / baseline** | | | **{ratio(*vps)}** "
+                                 f"| {ratio(*p50)} | | {ratio(*p99)} | | | | | |")
     lines += ["", "### Joining, revealing, holding idle phones", "",
               "| phones | target | joined (refused) | all joined | join p99 | reveal: all have "
               "results | results p50 | idle: joined | idle: server peak MB |",
