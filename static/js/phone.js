@@ -291,8 +291,9 @@
     if (lost) notify(t("not_saved_closed", {n: lost}), true);
   }
 
-  /* An idea as the server keeps it: spaces collapsed, control and invisible characters gone. */
-  var INVISIBLE = /[\u0000-\u0008\u000E-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\uFEFF]/g;
+  /* An idea as the server keeps it: spaces collapsed, control and invisible characters gone
+     (but the zero-width non-joiner and joiner, which Farsi spelling and emoji need). */
+  var INVISIBLE = /[\u0000-\u0008\u000E-\u001F\u007F-\u009F\u200B\u200E\u200F\u202A-\u202E\uFEFF]/g;
   function cleanIdea(text) {
     return text.replace(INVISIBLE, "").replace(/\s+/g, " ").trim();
   }
@@ -898,7 +899,7 @@
     var empty = h("li", {class: "empty"}, t("no_ideas"));
 
     function ideaNode(id) {
-      var text = h("p", {class: "idea-text"});
+      var text = h("p", {class: "idea-text", dir: "auto"});
       var tag = h("span", {class: "tag"}, t("mine"));
       var votes = h("span", {class: "votes"});
       var button = h("button", {type: "button", class: "upvote", onclick: function () {
@@ -941,7 +942,7 @@
         if (op.event !== "idea" || op.round !== round.id) return;
         var status = S.connected ? "sending" : "waiting";
         var li = nodes[op.key] = nodes[op.key] || h("li", {class: "idea pending"},
-          h("p", {class: "idea-text"}, op.payload.text), h("span", {class: "state"}));
+          h("p", {class: "idea-text", dir: "auto"}, op.payload.text), h("span", {class: "state"}));
         li.setAttribute("data-status", status);
         Live.setText(li.querySelector(".state"), STATUS_TEXT[status]());
         wanted.push(li);
@@ -994,7 +995,7 @@
       if (!ideas.length) return h("p", {class: "meta"}, t("no_ideas"));
       var top = Math.max.apply(null, ideas.map(function (i) { return i.upvotes; }).concat([1]));
       return h("ol", {class: "result-list"}, ideas.map(function (idea) {
-        return h("li", {class: "result"}, h("p", {class: "item-text"}, idea.text),
+        return h("li", {class: "result"}, h("p", {class: "item-text", dir: "auto"}, idea.text),
           bar(idea.upvotes / top, "▲ " + idea.upvotes));
       }));
     }
