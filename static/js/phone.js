@@ -23,7 +23,7 @@
   var S = {
     token: store.get("token"),
     lang: null,            // catalogue language (one of the session's)
-    ui: null,              // interface language (de/en)
+    ui: null,              // interface language (P.interface_languages)
     langChosen: false,
     connected: false,
     everConnected: false,
@@ -61,11 +61,20 @@
   var t;
   setUi(has(interfaceCodes(), store.get("ui")) ? store.get("ui") : P.ui);
 
+  /* The interface language: its texts, and <html lang dir> as the server sends them. The
+     cookie lets a reload come back in this language from the server. */
   function setUi(code) {
     if (!P.texts[code]) return;
     S.ui = code;
-    t = Live.translator(P.texts[code]);
-    document.documentElement.lang = code;
+    t = Live.translator(P.texts[code], code);
+    var root = document.documentElement;
+    root.lang = code;
+    root.dir = P.interface_languages.filter(function (l) { return l.code === code; })
+      .map(function (l) { return l.dir; })[0] || "ltr";
+    try {
+      document.cookie = "phone_lang=" + encodeURIComponent(code) +
+        "; path=/; max-age=31536000; SameSite=Lax";
+    } catch (e) { /* cookies off: the phone still switches, a reload starts from the browser's */ }
   }
 
   var countdown = new Live.Countdown(P.now);
@@ -645,7 +654,7 @@
         h("div", {class: "choices"}, buttons),
         h("p", {class: "hint"}, t("anonymous")),
         sessionCodes.length > 1 ? h("button", {type: "button", class: "link",
-          onclick: function () { S.langChosen = false; render(); }}, "← " + t("back_language"))
+          onclick: function () { S.langChosen = false; render(); }}, (document.documentElement.dir === "rtl" ? "→ " : "← ") + t("back_language"))
           : null)};
     },
 

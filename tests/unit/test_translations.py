@@ -18,7 +18,7 @@ def source_messages() -> set:
     method_map = [("workshop/**.py", "python"), ("templates/**.html", "jinja2")]
     for _file, _line, message, _comments, _context in extract_from_dir(
             str(ROOT), method_map, keywords={"_": None, "gettext": None, "_l": None, "N_": None,
-                                             "ngettext": (1, 2)}):
+                                             "ngettext": (1, 2), "plural": (1, 2)}):
         found.add(message if isinstance(message, str) else tuple(message)[0])
     return found
 

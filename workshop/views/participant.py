@@ -12,11 +12,12 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import force_locale, get_locale
+from flask_babel import force_locale
 
 from workshop import voting, wording
 from workshop.errors import NotFound
 from workshop.extensions import db
+from workshop.i18n import babel_locale, direction, page_language
 from workshop.state import session_state
 
 bp = Blueprint("participant", __name__)
@@ -24,12 +25,12 @@ bp = Blueprint("participant", __name__)
 TEXTS = "live/texts.html"
 
 
-def interface_texts(**macros: dict) -> dict[str, dict]:
-    """The scripts' texts in every interface language: the phone switches without reloading.
+def interface_texts(languages: list[str], **macros: dict) -> dict[str, dict]:
+    """The scripts' texts in each of these languages: the phone switches without reloading.
     Each keyword names a macro of live/texts.html and gives its arguments."""
     texts = {}
-    for language in current_app.config["INTERFACE_LANGUAGES"]:
-        with force_locale(language):
+    for language in languages:
+        with force_locale(babel_locale(language)):
             merged: dict = {}
             for name, arguments in macros.items():
                 merged.update(json.loads(str(get_template_attribute(TEXTS, name)(**arguments))))
@@ -55,10 +56,17 @@ def join_code(code: str):
                 # A phone coming back after the end: a closing word, no way to join.
                 return render_template("participant/ended.html"), 410
             return render_template("participant/join.html", error=code), 404
-        state = session_state(workshop, str(get_locale()))
+        ui = page_language()
+        state = session_state(workshop, ui)
         # Group names in each session language, so choosing a language redraws them at once.
         groups = {language: session_state(workshop, language)["groups"]
                   for language in workshop.languages}
+    # The phone speaks each session language it has an interface for, and at least German
+    # and English; the language this page came in (?lang=, the phone's cookie) too.
+    phone_languages = current_app.config["PHONE_LANGUAGES"]
+    interface = list(dict.fromkeys(
+        [code for code in state["languages"] if code in phone_languages]
+        + list(current_app.config["INTERFACE_LANGUAGES"]) + [ui]))
     page = {
         "code": state["join_code"],
         "session": state["id"],
@@ -66,12 +74,13 @@ def join_code(code: str):
         "languages": [{"code": code, "name": wording.native_name(code)}
                       for code in state["languages"]],
         "groups": groups,
-        "ui": str(get_locale()),
+        "ui": ui,
         # The browser's own language when the session has it: the phone skips that step.
         "browser_language": request.accept_languages.best_match(state["languages"]),
-        "interface_languages": [{"code": code, "name": wording.native_name(code)}
-                                for code in current_app.config["INTERFACE_LANGUAGES"]],
-        "texts": interface_texts(common={}, phone={"max_idea": voting.MAX_IDEA_LENGTH}),
+        "interface_languages": [{"code": code, "name": wording.native_name(code),
+                                 "dir": direction(code)} for code in interface],
+        "texts": interface_texts(interface, common={},
+                                 phone={"max_idea": voting.MAX_IDEA_LENGTH}),
         "max_idea": voting.MAX_IDEA_LENGTH,
         "max_event_bytes": current_app.config["MAX_EVENT_BYTES"],
         "now": int(time.time() * 1000),
