@@ -8,13 +8,17 @@ from flask_babel import get_translations
 from workshop import catalogue, migrate, presence, security, wording
 from workshop.config import PROJECT_ROOT, load_settings
 from workshop.extensions import babel, db, socketio
-from workshop.i18n import Translator, babel_locale, direction, page_language, plural_samples
+from workshop.i18n import (
+    PHONE_COOKIE,
+    Translator,
+    babel_locale,
+    direction,
+    page_language,
+    plural_samples,
+)
 from workshop.limits import PerKey
 
 PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-PHONE_COOKIE = "phone_lang"  # the phone's interface language; phone.js sets it on a switch
 
 
 def select_language() -> str:

@@ -9,6 +9,7 @@ from babel.support import NullTranslations, Translations
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 SOURCE_LANGUAGE = "en"  # the msgids are English
+PHONE_COOKIE = "phone_lang"  # a phone's interface language; phone.js sets it on a switch
 
 # Leichte Sprache has no locale of its own. Babel and gettext know it as German with the
 # modifier "ls", as they know Serbian in Latin letters as sr@latin: its catalogue is

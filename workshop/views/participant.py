@@ -17,7 +17,7 @@ from flask_babel import force_locale
 from workshop import voting, wording
 from workshop.errors import NotFound
 from workshop.extensions import db
-from workshop.i18n import babel_locale, direction, page_language
+from workshop.i18n import PHONE_COOKIE, babel_locale, direction, page_language
 from workshop.state import session_state
 
 bp = Blueprint("participant", __name__)
@@ -75,8 +75,11 @@ def join_code(code: str):
                       for code in state["languages"]],
         "groups": groups,
         "ui": ui,
-        # The browser's own language when the session has it: the phone skips that step.
-        "browser_language": request.accept_languages.best_match(state["languages"]),
+        # The language this phone chose (?lang=, its cookie), else the browser's own, when the
+        # session has it: the phone skips the language step.
+        "browser_language": ui if ui in state["languages"] and ui in (
+            request.args.get("lang"), request.cookies.get(PHONE_COOKIE))
+        else request.accept_languages.best_match(state["languages"]),
         "interface_languages": [{"code": code, "name": wording.native_name(code),
                                  "dir": direction(code)} for code in interface],
         "texts": interface_texts(interface, common={},
