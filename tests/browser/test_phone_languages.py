@@ -118,7 +118,10 @@ def test_a_phone_votes_in_arabic_switches_to_ukrainian_and_back_keeping_its_vote
     screenshot(ar, "lang-ar-rating")
 
     # Ukrainian, mid-round: texts, <html lang dir> and the question follow; every choice stays.
-    switch_language(ar, "uk")
+    ar.locator("#langs [data-switch]").click()
+    screen(ar, "language")
+    screenshot(ar, "lang-ar-languages")
+    ar.locator('button[data-language="uk"]').click()
     screen(ar, "rating")
     expect(ar.locator("html")).to_have_attribute("lang", "uk")
     expect(ar.locator("html")).to_have_attribute("dir", "ltr")
