@@ -61,6 +61,11 @@
   var t;
   setUi(has(interfaceCodes(), store.get("ui")) ? store.get("ui") : P.ui);
 
+  function directionOf(code) {
+    return P.interface_languages.filter(function (l) { return l.code === code; })
+      .map(function (l) { return l.dir; })[0] || "ltr";
+  }
+
   /* The interface language: its texts, and <html lang dir> as the server sends them. The
      cookie lets a reload come back in this language from the server. */
   function setUi(code) {
@@ -69,8 +74,7 @@
     t = Live.translator(P.texts[code], code);
     var root = document.documentElement;
     root.lang = code;
-    root.dir = P.interface_languages.filter(function (l) { return l.code === code; })
-      .map(function (l) { return l.dir; })[0] || "ltr";
+    root.dir = directionOf(code);
     try {
       document.cookie = "phone_lang=" + encodeURIComponent(code) +
         "; path=/; max-age=31536000; SameSite=Lax";
@@ -632,7 +636,10 @@
       var seen = {}, titles = [];
       [S.ui].concat(interfaceCodes()).forEach(function (code) {
         var text = P.texts[code] && P.texts[code].choose_language;
-        if (text && !seen[text]) { seen[text] = true; titles.push(h("span", {lang: code}, text)); }
+        if (text && !seen[text]) {
+          seen[text] = true;
+          titles.push(h("span", {lang: code, dir: directionOf(code)}, text));
+        }
       });
       return {el: h("section", {class: "screen choose"},
         h("h1", {class: "multi"}, titles),
