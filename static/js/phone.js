@@ -490,7 +490,9 @@
         return;
       }
       buttons.forEach(function (b) { b.disabled = false; b.classList.remove("busy"); });
-      notify(ack.lost ? t("need_connection") : t("not_saved", {reason: ack.error.message}));
+      notify(ack.lost ? t("need_connection")
+        : ack.error.code === "session_full" ? t("session_full")
+        : t("not_saved", {reason: ack.error.message}));
       if (ack.lost) Live.forceReconnect(socket);
     });
   }
