@@ -187,3 +187,24 @@ def test_phone_plurals_carry_each_category_of_the_language(client):
                                           "other": "Осталось {n} баллов"}
     assert set(texts["ar"]["answers"]) == {"zero", "one", "two", "few", "many", "other"}
     assert texts["ar"]["answers"]["two"] == "{n} إجابتان"
+
+
+def test_the_phone_interface_follows_the_session_languages(client):
+    turkish = api_session(client, languages=["tr"])
+    german = {"Accept-Language": "de"}
+    body = client.application.test_client().get(f"/j/{turkish['join_code']}",
+                                                 headers=german).get_data(as_text=True)
+    data = page_data(body, "phone-data")
+    assert html_lang(body) == "tr" and data["ui"] == "tr"
+    # The one session language, and German and English for the buttons.
+    assert [lang["code"] for lang in data["interface_languages"]] == ["tr", "de", "en"]
+    both = api_session(client, languages=["de", "en"])
+    body = client.application.test_client().get(
+        f"/j/{both['join_code']}", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert html_lang(body) == "de" and html_dir(body) == "ltr"
+    assert page_data(body, "phone-data")["browser_language"] is None  # the phone asks
+    # The browser's language among the session's wins over the page's default.
+    body = client.application.test_client().get(
+        f"/j/{both['join_code']}", headers={"Accept-Language": "fr, en;q=0.5"}).get_data(
+        as_text=True)
+    assert html_lang(body) == "en" and page_data(body, "phone-data")["browser_language"] == "en"

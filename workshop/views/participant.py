@@ -56,7 +56,7 @@ def join_code(code: str):
                 # A phone coming back after the end: a closing word, no way to join.
                 return render_template("participant/ended.html"), 410
             return render_template("participant/join.html", error=code), 404
-        ui = page_language()
+        ui, chosen = phone_language(workshop.languages)
         state = session_state(workshop, ui)
         # Group names in each session language, so choosing a language redraws them at once.
         groups = {language: session_state(workshop, language)["groups"]
@@ -75,10 +75,9 @@ def join_code(code: str):
                       for code in state["languages"]],
         "groups": groups,
         "ui": ui,
-        # The language this phone chose (?lang=, its cookie), else the browser's own, when the
-        # session has it: the phone skips the language step.
-        "browser_language": ui if ui in state["languages"] and ui in (
-            request.args.get("lang"), request.cookies.get(PHONE_COOKIE))
+        # The language this phone chose, else the browser's own, when the session has it:
+        # the phone skips the language step.
+        "browser_language": ui if chosen and ui in state["languages"]
         else request.accept_languages.best_match(state["languages"]),
         "interface_languages": [{"code": code, "name": wording.native_name(code),
                                  "dir": direction(code)} for code in interface],
@@ -89,4 +88,26 @@ def join_code(code: str):
         "now": int(time.time() * 1000),
         "join_url": url_for("participant.join"),
     }
-    return render_template("participant/session.html", state=state, page=page)
+    with force_locale(babel_locale(ui)):  # <html lang dir> as the phone will speak
+        return render_template("participant/session.html", state=state, page=page)
+
+
+def phone_language(session_languages: list[str]) -> tuple[str, bool]:
+    """The interface language a phone's page comes in, and whether the phone chose it.
+
+    Its own choice (?lang=, the cookie phone.js sets) first; else the browser's preferred
+    language among the session's that have an interface; else the page's language when the
+    session has it; else the session's first language with an interface. The phone's
+    interface follows the session's languages, not the start page's German and English."""
+    phone_languages = current_app.config["PHONE_LANGUAGES"]
+    for explicit in (request.args.get("lang"), request.cookies.get(PHONE_COOKIE)):
+        if explicit in phone_languages:
+            return explicit, True
+    spoken = [code for code in session_languages if code in phone_languages]
+    best = request.accept_languages.best_match(spoken)
+    if best:
+        return best, True
+    current = page_language()
+    if current in spoken or not spoken:
+        return current, False
+    return spoken[0], len(session_languages) == 1
