@@ -97,7 +97,9 @@
     };
   };
 
-  /* Numbers: one decimal, half up (as the tests and reports round), in the page's language. */
+  /* Numbers: one decimal, half up (as the tests and reports round), in the page's language,
+     always in the digits 0-9 the scale, the counts and the projector use (Arabic and Farsi
+     would otherwise write ٣٫٥ and ۳٫۵ beside a scale of 1-5). */
   Live.oneDecimal = function (x) {
     return Math.round(x * 10 + 1e-9) / 10;
   };
@@ -105,8 +107,8 @@
     if (x === null || x === undefined) return "–";
     var value = Live.oneDecimal(x);
     try {
-      return new Intl.NumberFormat(lang, {minimumFractionDigits: 1, maximumFractionDigits: 1})
-        .format(value);
+      return new Intl.NumberFormat(lang, {minimumFractionDigits: 1, maximumFractionDigits: 1,
+                                          numberingSystem: "latn"}).format(value);
     } catch (e) {
       return value.toFixed(1);
     }

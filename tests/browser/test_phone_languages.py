@@ -160,8 +160,20 @@ def test_a_phone_votes_in_arabic_switches_to_ukrainian_and_back_keeping_its_vote
     assert {item: counted[item]["mean"] for item in (c[0], c[1], c[3])} == {
         c[0]: 4, c[1]: 2, c[3]: 5}
 
-    # --- Points ---------------------------------------------------------------------------------
+    # The results on the Arabic phone: bars fill from the right, means in the digits 0-9.
     assert facilitator.call("close_round", {"round": rating["id"]})["ok"]
+    assert facilitator.call("reveal_round", {"round": rating["id"]})["ok"]
+    screen(ar, "results")
+    expect(ar.locator(f'.result[data-item="{c[3]}"] .figure')).to_have_text("5.0")
+    expect(ar.locator(f'.result[data-item="{c[0]}"] .figure')).to_have_text("4.0")
+    track, fill = box(ar, f'.result[data-item="{c[0]}"] .track'), box(
+        ar, f'.result[data-item="{c[0]}"] .fill')
+    assert abs((track["x"] + track["width"]) - (fill["x"] + fill["width"])) < 1
+    assert fill["width"] < track["width"]
+    fits(ar, PHONE["width"])
+    screenshot(ar, "lang-ar-results")
+
+    # --- Points ---------------------------------------------------------------------------------
     assert facilitator.call("open_round", {"round": dots["id"]})["ok"]
     screen(ar, "dots")
     expect(ar.locator(".budget .left")).to_have_text("5 نقاط متبقية")  # few: 3-10
@@ -192,6 +204,7 @@ def test_a_phone_votes_in_arabic_switches_to_ukrainian_and_back_keeping_its_vote
 
     points = {entry["id"]: entry for entry in results(live_server, created)[dots["id"]]["items"]}
     assert {item: points[item]["points"] for item in p[:3]} == {p[0]: 2, p[1]: 1, p[2]: 0}
+
 
     # --- The other languages, and Arabic on the narrowest phones ---------------------------------
     for locale, query, code, group_name in [
