@@ -208,3 +208,20 @@ def test_the_phone_interface_follows_the_session_languages(client):
         f"/j/{both['join_code']}", headers={"Accept-Language": "fr, en;q=0.5"}).get_data(
         as_text=True)
     assert html_lang(body) == "en" and page_data(body, "phone-data")["browser_language"] == "en"
+
+
+def test_the_start_page_offers_every_language_and_makes_any_subset(client):
+    page = client.get("/?lang=en").get_data(as_text=True)
+    boxes = re.findall(r'<input type="checkbox" name="languages" value="([^"]+)"\s*(checked)?',
+                       page)
+    assert [code for code, _ in boxes] == ["de", "en", "ar", "fa", "uk", "ru", "tr", "de-x-ls"]
+    assert [code for code, checked in boxes if checked] == ["de", "en"]  # German first
+    for languages in (["ar"], ["de-x-ls", "tr"], ["fa", "uk", "ru"]):
+        response = client.post("/?lang=en", data={
+            "title": "Workshop", "date": "2026-03-14", "catalogue": "whole-comm",
+            "languages": languages, "groups": ["administration"]})
+        assert response.status_code == 302, languages
+        session_id = response.headers["Location"].rstrip("/").split("/")[-1]
+        code = client.get(f"/api/sessions/{session_id}").get_json()["join_code"]
+        phone = page_data(client.get(f"/j/{code}").get_data(as_text=True), "phone-data")
+        assert [lang["code"] for lang in phone["languages"]] == languages
