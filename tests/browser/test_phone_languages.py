@@ -205,6 +205,17 @@ def test_a_phone_votes_in_arabic_switches_to_ukrainian_and_back_keeping_its_vote
     points = {entry["id"]: entry for entry in results(live_server, created)[dots["id"]]["items"]}
     assert {item: points[item]["points"] for item in p[:3]} == {p[0]: 2, p[1]: 1, p[2]: 0}
 
+    # Offline, in Arabic: the line under the top bar says so, the point waits on the phone.
+    phones.contexts[0].set_offline(True)
+    expect(ar.locator("#conn")).to_contain_text("جارٍ إعادة الاتصال")
+    ar.locator(f'[data-item="{p[3]}"] .step.plus').click()
+    expect(ar.locator(f'[data-item="{p[3]}"]')).to_have_attribute("data-status", "waiting")
+    expect(ar.locator("#conn")).to_contain_text("1 إجابة بانتظار الإرسال")
+    screenshot(ar, "lang-ar-offline")
+    phones.contexts[0].set_offline(False)
+    expect(ar.locator(f'[data-item="{p[3]}"]')).to_have_attribute("data-status", "saved")
+    expect(ar.locator("#conn")).to_be_hidden()
+
 
     # --- The other languages, and Arabic on the narrowest phones ---------------------------------
     for locale, query, code, group_name in [
