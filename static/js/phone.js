@@ -916,7 +916,7 @@
     var empty = h("li", {class: "empty"}, t("no_ideas"));
 
     function ideaNode(id) {
-      var text = h("p", {class: "idea-text"});
+      var text = h("p", {class: "idea-text", dir: "auto"});  // written in any script
       var tag = h("span", {class: "tag"}, t("mine"));
       var votes = h("span", {class: "votes"});
       var button = h("button", {type: "button", class: "upvote", onclick: function () {
@@ -959,7 +959,7 @@
         if (op.event !== "idea" || op.round !== round.id) return;
         var status = S.connected ? "sending" : "waiting";
         var li = nodes[op.key] = nodes[op.key] || h("li", {class: "idea pending"},
-          h("p", {class: "idea-text"}, op.payload.text), h("span", {class: "state"}));
+          h("p", {class: "idea-text", dir: "auto"}, op.payload.text), h("span", {class: "state"}));
         li.setAttribute("data-status", status);
         Live.setText(li.querySelector(".state"), STATUS_TEXT[status]());
         wanted.push(li);
@@ -1012,7 +1012,7 @@
       if (!ideas.length) return h("p", {class: "meta"}, t("no_ideas"));
       var top = Math.max.apply(null, ideas.map(function (i) { return i.upvotes; }).concat([1]));
       return h("ol", {class: "result-list"}, ideas.map(function (idea) {
-        return h("li", {class: "result"}, h("p", {class: "item-text"}, idea.text),
+        return h("li", {class: "result"}, h("p", {class: "item-text", dir: "auto"}, idea.text),
           bar(idea.upvotes / top, "▲ " + idea.upvotes));
       }));
     }

@@ -12,7 +12,8 @@ from tests.browser.helpers import Voter, create_session, results
 
 LANGUAGES = ["de", "en", "ar", "fa", "uk", "ru", "tr", "de-x-ls"]
 AGENDA = [{"kind": "rating", "field": "health", "target": "challenges"},
-          {"kind": "dots", "field": "health", "target": "principles"}]
+          {"kind": "dots", "field": "health", "target": "principles"},
+          {"kind": "ideas", "field": "health", "moderation": "post"}]
 SMALL_PHONE = {"width": 320, "height": 568}
 QUESTIONS = {  # workshop/voting.py DEFAULT_QUESTIONS, as each phone should show them
     "ar": "إلى أي مدى ينطبق هذا التحدي علينا هنا؟",
@@ -76,7 +77,7 @@ def switch_language(page, code: str) -> None:
 def test_a_phone_votes_in_arabic_switches_to_ukrainian_and_back_keeping_its_votes(
         phones, live_server, screenshot):
     created = phones.created
-    rating, dots = created["rounds"]
+    rating, dots, ideas = created["rounds"]
     c = [item["id"] for item in rating["items"]]
     p = [item["id"] for item in dots["items"]]
     facilitator = Voter.facilitator(live_server, created)
@@ -241,6 +242,24 @@ def test_a_phone_votes_in_arabic_switches_to_ukrainian_and_back_keeping_its_vote
     screen(small, "dots")
     fits(small, SMALL_PHONE["width"])
     screenshot(small, "lang-ar-dots-320")
+
+    # Ideas, written in Arabic and in German on Arabic phones: each reads in its direction.
+    assert facilitator.call("close_round", {"round": dots["id"]})["ok"]
+    assert facilitator.call("open_round", {"round": ideas["id"]})["ok"]
+    for page, text in [(ar, "دورات لغة للأمهات مع رعاية للأطفال."),
+                       (small, "Sprachkurse am Abend, mit Kinderbetreuung.")]:
+        screen(page, "ideas")
+        page.locator("#idea-text").fill(text)
+        page.locator(".idea-form button[type=submit]").click()
+        expect(page.locator(".ideas .idea-text", has_text=text)).to_be_visible()
+    expect(small.locator(".ideas .idea")).to_have_count(2)
+    german = small.locator(".ideas .idea-text", has_text="Sprachkurse")
+    arabic = small.locator(".ideas .idea-text", has_text="دورات")
+    expect(german).to_have_attribute("dir", "auto")
+    assert german.evaluate("e => getComputedStyle(e).direction") == "ltr"
+    assert arabic.evaluate("e => getComputedStyle(e).direction") == "rtl"
+    fits(small, SMALL_PHONE["width"])
+    screenshot(small, "lang-ar-ideas-320")
     facilitator.close()
 
 
