@@ -663,7 +663,8 @@
         h("div", {class: "choices"}, buttons),
         h("p", {class: "hint"}, t("anonymous")),
         sessionCodes.length > 1 ? h("button", {type: "button", class: "link",
-          onclick: function () { S.langChosen = false; render(); }}, (document.documentElement.dir === "rtl" ? "→ " : "← ") + t("back_language"))
+          onclick: function () { S.langChosen = false; render(); }},
+          (document.documentElement.dir === "rtl" ? "→ " : "← ") + t("back_language"))
           : null)};
     },
 

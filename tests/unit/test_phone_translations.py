@@ -149,3 +149,14 @@ def test_the_compiled_catalogues_answer_in_each_language():
     for language, expected in checks.items():
         text = i18n.Translator(language).gettext("Join")
         assert text == expected, language
+
+
+def test_language_codes_locales_directions_and_plural_categories():
+    assert i18n.babel_locale("de-x-ls") == "de@ls" and i18n.babel_locale("pt-BR") == "pt_BR"
+    assert i18n.language_code("de@ls") == "de-x-ls" and i18n.language_code("pt_BR") == "pt-BR"
+    assert [i18n.direction(code) for code in ["ar", "fa", "de", "uk", "de-x-ls", "xx"]] == [
+        "rtl", "rtl", "ltr", "ltr", "ltr", "ltr"]
+    assert i18n.plural_samples("de") == {"one": 1, "other": 2}
+    assert i18n.plural_samples("ru") == {"one": 1, "few": 2, "many": 5, "other": 100}
+    assert set(i18n.plural_samples("ar")) == {"zero", "one", "two", "few", "many", "other"}
+    assert i18n.plural_samples("de-x-ls") == i18n.plural_samples("de")
