@@ -144,7 +144,9 @@ def test_projector_opened_with_the_facilitator_link_keeps_only_the_projector_tok
 
 
 def html_dir(body: str) -> str:
-    return re.search(r'<html lang="[^"]+" dir="([^"]+)"', body).group(1)
+    """dir on <html>: "rtl" for Arabic and Farsi; left out (left to right) for the others."""
+    found = re.search(r'<html lang="[^"]+"(?: dir="([^"]+)")?>', body)
+    return found.group(1) or "ltr"
 
 
 def test_phone_pages_come_in_each_phone_language_with_lang_and_dir(client):
