@@ -23,7 +23,7 @@
   var S = {
     token: store.get("token"),
     lang: null,            // catalogue language (one of the session's)
-    ui: null,              // interface language (de/en)
+    ui: null,              // interface language (P.interface_languages)
     langChosen: false,
     connected: false,
     everConnected: false,
@@ -61,11 +61,24 @@
   var t;
   setUi(has(interfaceCodes(), store.get("ui")) ? store.get("ui") : P.ui);
 
+  function directionOf(code) {
+    return P.interface_languages.filter(function (l) { return l.code === code; })
+      .map(function (l) { return l.dir; })[0] || "ltr";
+  }
+
+  /* The interface language: its texts, and <html lang dir> as the server sends them. The
+     cookie lets a reload come back in this language from the server. */
   function setUi(code) {
     if (!P.texts[code]) return;
     S.ui = code;
-    t = Live.translator(P.texts[code]);
-    document.documentElement.lang = code;
+    t = Live.translator(P.texts[code], code);
+    var root = document.documentElement;
+    root.lang = code;
+    root.dir = directionOf(code);
+    try {
+      document.cookie = "phone_lang=" + encodeURIComponent(code) +
+        "; path=/; max-age=31536000; SameSite=Lax";
+    } catch (e) { /* cookies off: the phone still switches, a reload starts from the browser's */ }
   }
 
   var countdown = new Live.Countdown(P.now);
@@ -478,7 +491,9 @@
         return;
       }
       buttons.forEach(function (b) { b.disabled = false; b.classList.remove("busy"); });
-      notify(ack.lost ? t("need_connection") : t("not_saved", {reason: ack.error.message}));
+      notify(ack.lost ? t("need_connection")
+        : ack.error.code === "session_full" ? t("session_full")
+        : t("not_saved", {reason: ack.error.message}));
       if (ack.lost) Live.forceReconnect(socket);
     });
   }
@@ -624,7 +639,10 @@
       var seen = {}, titles = [];
       [S.ui].concat(interfaceCodes()).forEach(function (code) {
         var text = P.texts[code] && P.texts[code].choose_language;
-        if (text && !seen[text]) { seen[text] = true; titles.push(h("span", {lang: code}, text)); }
+        if (text && !seen[text]) {
+          seen[text] = true;
+          titles.push(h("span", {lang: code, dir: directionOf(code)}, text));
+        }
       });
       return {el: h("section", {class: "screen choose"},
         h("h1", {class: "multi"}, titles),
@@ -646,7 +664,8 @@
         h("div", {class: "choices"}, buttons),
         h("p", {class: "hint"}, t("anonymous")),
         sessionCodes.length > 1 ? h("button", {type: "button", class: "link",
-          onclick: function () { S.langChosen = false; render(); }}, "← " + t("back_language"))
+          onclick: function () { S.langChosen = false; render(); }},
+          (document.documentElement.dir === "rtl" ? "→ " : "← ") + t("back_language"))
           : null)};
     },
 
@@ -899,7 +918,7 @@
     var empty = h("li", {class: "empty"}, t("no_ideas"));
 
     function ideaNode(id) {
-      var text = h("p", {class: "idea-text", dir: "auto"});
+      var text = h("p", {class: "idea-text", dir: "auto"});  // written in any script
       var tag = h("span", {class: "tag"}, t("mine"));
       var votes = h("span", {class: "votes"});
       var button = h("button", {type: "button", class: "upvote", onclick: function () {
