@@ -561,10 +561,10 @@
     var again = round.attempt === 2 ? t("second_vote")
       : round.attempt > 2 ? t("vote_n", {n: round.attempt}) : "";
     return [
-      round.field_title ? h("p", {class: "eyebrow", lang: S.lang, dir: "auto", dir: "auto"}, round.field_title) : null,
+      round.field_title ? h("p", {class: "eyebrow", lang: S.lang, dir: "auto"}, round.field_title) : null,
       again ? h("p", {class: "attempt-badge", "data-attempt": String(round.attempt)},
         again) : null,
-      h("h1", {class: "question", lang: S.lang, dir: "auto", dir: "auto"}, round.question)
+      h("h1", {class: "question", lang: S.lang, dir: "auto"}, round.question)
     ];
   }
 
@@ -757,7 +757,7 @@
     var chosen = h("strong", {class: "chosen"});
     var state = h("span", {class: "state"});
     var el = h("article", {class: "item", "data-item": item.id, "aria-labelledby": textId},
-      h("p", {class: "item-text", id: textId, lang: S.lang, dir: "auto", dir: "auto"},
+      h("p", {class: "item-text", id: textId, lang: S.lang, dir: "auto"},
         h("span", {class: "num", "aria-hidden": "true"}, String(index + 1)), item.text),
       h("div", {class: "scale", role: "group", "aria-labelledby": textId}, options),
       h("div", {class: "scale-ends", "aria-hidden": "true"},
@@ -833,7 +833,7 @@
     var count = h("span", {class: "count"});
     var state = h("span", {class: "state"});
     var el = h("article", {class: "item dots", "data-item": item.id, "aria-labelledby": textId},
-      h("p", {class: "item-text", id: textId, lang: S.lang, dir: "auto", dir: "auto"},
+      h("p", {class: "item-text", id: textId, lang: S.lang, dir: "auto"},
         h("span", {class: "num", "aria-hidden": "true"}, String(index + 1)), item.text),
       h("div", {class: "stepper"}, minus, h("span", {class: "points", "aria-live": "polite"},
         pips, count), plus),
@@ -1027,7 +1027,7 @@
         h("ol", {class: "result-list"}, items.map(function (r) {
         var mine = votes[r.id];
         return h("li", {class: "result", "data-item": r.id},
-          h("p", {class: "item-text", lang: S.lang, dir: "auto", dir: "auto"}, texts[r.id] ? texts[r.id].text : r.id),
+          h("p", {class: "item-text", lang: S.lang, dir: "auto"}, texts[r.id] ? texts[r.id].text : r.id),
           r.mean === null ? h("p", {class: "meta"}, t("no_answers"))
             : bar(r.mean / 5, Live.formatMean(r.mean, S.ui)),
           h("p", {class: "meta"}, t("answers", {n: r.votes}),
@@ -1040,7 +1040,7 @@
     return h("ol", {class: "result-list"}, items.map(function (r) {
       var mine = votes[r.id];
       return h("li", {class: "result", "data-item": r.id},
-        h("p", {class: "item-text", lang: S.lang, dir: "auto", dir: "auto"}, texts[r.id] ? texts[r.id].text : r.id),
+        h("p", {class: "item-text", lang: S.lang, dir: "auto"}, texts[r.id] ? texts[r.id].text : r.id),
         bar(r.points / most, t("points", {n: r.points})),
         h("p", {class: "meta"}, r.votes ? t("from_people", {n: r.votes}) : t("no_answers"),
           mine ? " · " + t("you", {value: t("points", {n: mine})}) : ""));
