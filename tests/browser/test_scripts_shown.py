@@ -98,6 +98,12 @@ def test_ideas_in_every_script_on_projector_console_and_phone(workshop, live_ser
     phone.locator('button[data-group="administration"]').click()
     expect(phone.locator(".idea[data-idea] .idea-text")).to_have_count(len(IDEAS))
     assert directions(phone, ".idea .idea-text") == expected_directions()
+    # Every idea keeps its space from the support button, whatever its own direction.
+    gaps = phone.eval_on_selector_all(".idea[data-idea]", """els => els.map(li => {
+        const text = li.querySelector(".idea-text").getBoundingClientRect();
+        const button = li.querySelector(".upvote").getBoundingClientRect();
+        return button.left - text.right; })""")
+    assert len(gaps) == len(IDEAS) and min(gaps) >= 8, gaps
     assert arabic_font_used(phone)
     phone.locator(".idea[data-idea]").first.scroll_into_view_if_needed()
     screenshot(phone, "scripts-phone")
