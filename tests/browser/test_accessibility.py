@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from tests.browser.axe import axe_violations, report
 from tests.browser.conftest import LAPTOP, PHONE, PROJECTOR
 from tests.browser.helpers import Voter, create_session
+from tests.servers import running_server
 
 LANGUAGES = ["de", "en", "ar", "de-x-ls"]
 AGENDA = [
@@ -31,6 +32,8 @@ class Audit:
 
     def __call__(self, page, where: str) -> None:
         self.found += axe_violations(page, f"[{self.language}] {where}")
+        if page.locator('footer a[href="/accessibility"]').count() != 1:
+            self.found.append(f"[{self.language}] {where}: no link to the accessibility statement")
         self.screenshot(page, f"a11y-{self.language}-{where.replace(' ', '-')}")
 
     def check(self) -> None:
@@ -221,3 +224,30 @@ def test_organiser_pages_and_projector_have_no_axe_violation(chromium, live_serv
     wall.close()
     assert errors == []
     audit.check()
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_the_accessibility_statement(chromium, tmp_path, screenshot, language):
+    contact = "barrierefreiheit@erfurt.example"
+    with running_server(tmp_path, env={"WORKSHOP_ACCESSIBILITY_CONTACT": contact}) as server:
+        context = chromium.new_context(viewport=LAPTOP, locale="en-GB")
+        page = context.new_page()
+        page.goto(f"{server.base}/?lang={language}")
+        page.locator("footer #accessibility-link").click()
+        page.wait_for_url("**/accessibility")
+        heading = {"de": "Erklärung zur Barrierefreiheit", "en": "Accessibility statement"}
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading[language])
+        # The parts of the German model statement, in its order.
+        parts = {"de": ["Stand der Vereinbarkeit mit den Anforderungen",
+                        "Nicht barrierefreie Inhalte", "Erstellung dieser Erklärung",
+                        "Feedback und Kontakt", "Durchsetzungsverfahren"],
+                 "en": ["Status of compliance", "Content that is not accessible",
+                        "Preparation of this statement", "Feedback and contact",
+                        "Enforcement procedure"]}
+        expect(page.get_by_role("heading", level=2)).to_have_text(parts[language])
+        expect(page.locator("#contact a")).to_have_attribute("href", "mailto:" + contact)
+        expect(page.locator("#enforcement")).to_contain_text("schlichtungsstelle-bgg.de")
+        found = axe_violations(page, f"[{language}] accessibility statement")
+        screenshot(page, f"a11y-{language}-statement")
+        context.close()
+    assert found == [], report(found)
