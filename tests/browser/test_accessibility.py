@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from tests.browser.axe import axe_violations, report
 from tests.browser.conftest import LAPTOP, PHONE, PROJECTOR
 from tests.browser.helpers import Voter, create_session
+from tests.browser.helpers import results as requests_results
 from tests.servers import running_server
 
 LANGUAGES = ["de", "en", "ar", "de-x-ls"]
@@ -251,3 +252,83 @@ def test_the_accessibility_statement(chromium, tmp_path, screenshot, language):
         screenshot(page, f"a11y-{language}-statement")
         context.close()
     assert found == [], report(found)
+
+
+# --- Keyboard alone ------------------------------------------------------------------------
+
+def tab_to(page, selector: str, limit: int = 80) -> int:
+    """Press Tab until the focused element matches `selector`; how many presses it took."""
+    for presses in range(1, limit + 1):
+        page.keyboard.press("Tab")
+        if page.evaluate("s => document.activeElement.matches(s)", selector):
+            return presses
+    raise AssertionError(f"Tab never reached {selector} in {limit} presses; it stopped at "
+                         + page.evaluate("document.activeElement.outerHTML.slice(0, 200)"))
+
+
+def focus_ring(page) -> dict:
+    """How the focused element shows its focus: matched :focus-visible, outline style, width
+    and colour, and the contrast of that colour with the page behind it."""
+    return page.evaluate("""() => {
+        const el = document.activeElement, style = getComputedStyle(el);
+        return {visible: el.matches(":focus-visible"), style: style.outlineStyle,
+                width: parseFloat(style.outlineWidth), color: style.outlineColor};
+    }""")
+
+
+def test_join_rate_and_give_points_by_keyboard_alone(phone_context, live_server, screenshot):
+    created = create_session(live_server, agenda=AGENDA)
+    rating, dots, _ideas = created["rounds"]
+    facilitator = Voter.facilitator(live_server, created)
+    page = phone_context(locale="de-DE", has_touch=False, is_mobile=False).new_page()
+
+    # The join page: Tab to the code field, type the code, Enter.
+    page.goto(live_server.base + "/join")
+    tab_to(page, "input[name=code]")
+    page.keyboard.type(created["join_code"])
+    page.keyboard.press("Enter")
+    screen(page, "group")
+    tab_to(page, 'button[data-group="migrant-organisations"]')
+    ring = focus_ring(page)
+    assert ring["visible"] and ring["style"] == "solid" and ring["width"] >= 3, ring
+    assert ring["color"] == "rgb(17, 24, 39)", ring  # --ink on the light page: 17:1
+    screenshot(page, "a11y-keyboard-group-focus")
+    page.keyboard.press("Enter")
+    screen(page, "waiting")
+
+    # Rating: Tab to an answer, Space chooses it; the focus stays on it, Tab goes on.
+    assert facilitator.call("open_round", {"round": rating["id"]})["ok"]
+    screen(page, "rating")
+    first, second = (item["id"] for item in rating["items"][:2])
+    tab_to(page, f'[data-item="{first}"] .opt[data-value="4"]')
+    page.keyboard.press("Space")
+    chosen = page.locator(f'[data-item="{first}"] .opt[data-value="4"]')
+    expect(chosen).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(f'[data-item="{first}"]')).to_have_attribute("data-status", "saved")
+    expect(chosen).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator(f'[data-item="{first}"] .opt[data-value="5"]')).to_be_focused()
+    tab_to(page, f'[data-item="{second}"] .opt[data-value="2"]')
+    page.keyboard.press("Enter")
+    expect(page.locator(f'[data-item="{second}"]')).to_have_attribute("data-status", "saved")
+    expect(page.locator(".progress-text")).to_have_text("2 von 4 beantwortet")
+    screenshot(page, "a11y-keyboard-rating-focus")
+
+    # Points: Tab to a plus, Enter twice (the most per item), Tab on to the next item's plus.
+    assert facilitator.call("open_round", {"round": dots["id"]})["ok"]
+    screen(page, "dots")
+    p0, p1 = (item["id"] for item in dots["items"][:2])
+    tab_to(page, f'[data-item="{p0}"] .step.plus')
+    page.keyboard.press("Enter")
+    page.keyboard.press("Enter")
+    expect(page.locator(f'[data-item="{p0}"]')).to_have_attribute("data-points", "2")
+    tab_to(page, f'[data-item="{p1}"] .step.plus')
+    page.keyboard.press("Space")
+    expect(page.locator(f'[data-item="{p1}"]')).to_have_attribute("data-points", "1")
+    expect(page.locator(".budget .left")).to_have_text("2 Punkte übrig")
+    expect(page.locator('.item[data-status="saved"]')).to_have_count(2)
+    screenshot(page, "a11y-keyboard-points-focus")
+    points = {i["id"]: i["points"] for i in
+              requests_results(live_server, created)[dots["id"]]["items"]}
+    assert (points[p0], points[p1]) == (2, 1)
+    facilitator.close()
