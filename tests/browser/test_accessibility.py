@@ -332,3 +332,91 @@ def test_join_rate_and_give_points_by_keyboard_alone(phone_context, live_server,
               requests_results(live_server, created)[dots["id"]]["items"]}
     assert (points[p0], points[p1]) == (2, 1)
     facilitator.close()
+
+
+# --- What changes is said to screen readers ------------------------------------------------
+
+def live_role(page, selector: str) -> str:
+    """How a screen reader hears changes inside the element: the aria-live of the nearest
+    ancestor that sets one, explicitly or by its role (status: polite, alert: assertive)."""
+    return page.evaluate("""s => {
+        const implicit = {status: "polite", log: "polite", alert: "assertive",
+                          timer: "off", marquee: "off"};
+        for (let el = document.querySelector(s); el; el = el.parentElement) {
+            if (el.hasAttribute("aria-live")) return el.getAttribute("aria-live");
+            if (implicit[el.getAttribute("role")]) return implicit[el.getAttribute("role")];
+        }
+        return "none";
+    }""", selector)
+
+
+def test_what_changes_on_the_phone_is_announced(phone_context, live_server, screenshot):
+    created = create_session(live_server, agenda=AGENDA)
+    rating, dots, _ideas = created["rounds"]
+    first, second = (item["id"] for item in rating["items"][:2])
+    facilitator = Voter.facilitator(live_server, created)
+    context = phone_context(locale="en-GB")
+    page = context.new_page()
+    page.goto(created["links"]["join"])
+    page.locator('button[data-group="civil-society"]').click()
+    screen(page, "waiting")
+    # Counts every change to the status line's own children (not the timer's text).
+    page.evaluate("""() => {
+        window.statusChanges = 0;
+        new MutationObserver(records => {
+            window.statusChanges += records.filter(r => !r.target.closest(".timer")).length;
+        }).observe(document.getElementById("status"),
+                   {childList: true, subtree: true, characterData: true});
+    }""")
+
+    # A new round: its question is read out, politely.
+    assert facilitator.call("open_round", {"round": rating["id"]})["ok"]
+    screen(page, "rating")
+    expect(page.locator("#announce")).to_have_text(page.locator("h1.question").inner_text())
+    assert live_role(page, "#announce") == "polite"
+
+    # Saved: the item says so, and the progress line (a polite status) counts it.
+    page.locator(f'[data-item="{first}"] .opt[data-value="4"]').click()
+    expect(page.locator(f'[data-item="{first}"] .item-status')).to_contain_text("Saved")
+    assert live_role(page, f'[data-item="{first}"] .item-status') == "polite"
+    expect(page.locator(".progress-text")).to_have_text("1 of 4 answered")
+    assert live_role(page, ".progress-text") == "polite"
+
+    # The timer is in the status line but is not read out every second; the line itself is
+    # not rewritten while only the timer runs.
+    assert facilitator.call("timer", {"seconds": 120})["ok"]
+    timer = page.locator(".round-status .timer")
+    expect(timer).to_contain_text("Time left")
+    assert live_role(page, ".round-status .timer") == "off"
+    shown = timer.inner_text()
+    changes = page.evaluate("window.statusChanges")
+    expect(timer).not_to_have_text(shown, timeout=5000)
+    assert page.evaluate("window.statusChanges") == changes
+
+    # Waiting: offline, the connection bar (a polite status) says an answer waits.
+    context.set_offline(True)
+    expect(page.locator("#conn")).to_be_visible()
+    page.locator(f'[data-item="{second}"] .opt[data-value="2"]').click()
+    expect(page.locator("#conn")).to_contain_text("1 answer waiting to be sent")
+    assert live_role(page, "#conn .conn-more") == "polite"
+    expect(page.locator(f'[data-item="{second}"] .item-status')).to_contain_text("Not sent yet")
+
+    # An error (the round closed before the answer could be sent) is said at once.
+    assert facilitator.call("close_round", {"round": rating["id"]})["ok"]
+    context.set_offline(False)
+    screen(page, "closed")
+    notice = page.locator(".notice")
+    expect(notice).to_contain_text("1 answer could not be saved")
+    assert live_role(page, ".notice") == "assertive"
+    assert page.locator('[aria-live="assertive"], [role="alert"]').count() == 1
+    expect(page.locator("#announce")).to_contain_text("Voting is closed")
+    screenshot(page, "a11y-announce-error")
+
+    # Nothing that is not an error is assertive.
+    assert facilitator.call("open_round", {"round": dots["id"]})["ok"]
+    screen(page, "dots")
+    page.locator(".notice-close").click()
+    expect(page.locator(".budget .left")).to_have_text("5 points left")
+    assert live_role(page, ".budget .left") == "polite"
+    assert page.locator('[aria-live="assertive"], [role="alert"]').count() == 0
+    facilitator.close()
