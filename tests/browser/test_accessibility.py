@@ -420,3 +420,123 @@ def test_what_changes_on_the_phone_is_announced(phone_context, live_server, scre
     assert live_role(page, ".budget .left") == "polite"
     assert page.locator('[aria-live="assertive"], [role="alert"]').count() == 0
     facilitator.close()
+
+
+# --- 320 px, 200 % zoom, reduced motion ----------------------------------------------------
+
+# 320 CSS pixels (WCAG 1.4.10), and a 1280 px wide window at 200 % zoom: 640 CSS pixels, each
+# drawn with two device pixels.
+NARROW = [("320", {"viewport": {"width": 320, "height": 568}}),
+          ("zoom200", {"viewport": {"width": 640, "height": 400}, "device_scale_factor": 2})]
+
+
+def cut_off(page) -> list[str]:
+    """What does not fit: the page wider than the window, or an element whose text is clipped
+    by its own overflow (hidden, clip, ellipsis), outside tables that scroll on their own."""
+    return page.evaluate("""() => {
+        const found = [], root = document.documentElement;
+        if (root.scrollWidth > root.clientWidth) {
+            found.push(`page ${root.scrollWidth}px wide in a ${root.clientWidth}px window`);
+        }
+        for (const el of document.body.querySelectorAll("*")) {
+            const style = getComputedStyle(el);
+            if (!el.offsetParent && style.position !== "fixed") continue;
+            if (el.closest(".sm-table-wrap, .visually-hidden, svg")) continue;
+            const clips = ["hidden", "clip"].includes(style.overflowX);
+            if (clips && el.scrollWidth > el.clientWidth + 1 && el.textContent.trim()) {
+                found.push(`${el.tagName.toLowerCase()}.${el.className}: ` +
+                           `${el.scrollWidth}px of text in ${el.clientWidth}px`);
+            }
+            // The outermost element that sticks out, not each of its children.
+            const over = e => e.getBoundingClientRect().width
+                && e.getBoundingClientRect().right > root.clientWidth + 1;
+            const box = el.getBoundingClientRect();
+            if (over(el) && !(el.parentElement && over(el.parentElement))) {
+                found.push(`${el.tagName.toLowerCase()}.${el.className} ends at ` +
+                           `${Math.round(box.right)}px`);
+            }
+        }
+        return found;
+    }""")
+
+
+@pytest.mark.parametrize(("name", "size"), NARROW, ids=[n for n, _ in NARROW])
+def test_nothing_is_cut_off_at_320_px_and_200_percent_zoom(chromium, live_server, screenshot,
+                                                           name, size):
+    created = create_session(live_server, agenda=AGENDA, languages=LANGUAGES)
+    rating, dots, ideas = created["rounds"]
+    facilitator = Voter.facilitator(live_server, created)
+    context = chromium.new_context(locale="de-DE", **size)
+    page = context.new_page()
+    found = []
+
+    def check(where):
+        found.extend(f"{name} {where}: {problem}" for problem in cut_off(page))
+        screenshot(page, f"a11y-{name}-{where.replace(' ', '-')}")
+
+    page.goto(live_server.base + "/")
+    check("start page")
+    page.goto(live_server.base + "/accessibility")
+    check("statement")
+    page.goto(live_server.base + "/join")
+    check("join page")
+    page.goto(created["links"]["join"])
+    screen(page, "group")
+    check("phone group")
+    page.locator('button[data-group="migrant-organisations"]').click()
+    screen(page, "waiting")
+    assert facilitator.call("open_round", {"round": rating["id"]})["ok"]
+    screen(page, "rating")
+    page.locator(f'[data-item="{rating["items"][0]["id"]}"] .opt[data-value="3"]').click()
+    check("phone rating")
+    assert facilitator.call("open_round", {"round": dots["id"]})["ok"]
+    screen(page, "dots")
+    check("phone points")
+    assert facilitator.call("open_round", {"round": ideas["id"]})["ok"]
+    screen(page, "ideas")
+    check("phone ideas")
+    page.locator("#idea-text").fill("Ein Sprachcafé in der Stadtbibliothek, jeden Donnerstag")
+    page.locator(".idea-form button[type=submit]").click()
+    expect(page.locator(".idea.mine")).to_have_count(1)
+    assert facilitator.call("close_round", {"round": ideas["id"]})["ok"]
+    assert facilitator.call("reveal_round", {"round": ideas["id"]})["ok"]
+    screen(page, "results")
+    check("phone results")
+    facilitator.close()
+
+    page.goto(created["links"]["facilitator"])
+    expect(page.locator("#agenda li")).to_have_count(3)
+    check("console")
+    page.goto(created["links"]["summary"])
+    check("summary")
+    context.close()
+    assert found == [], "\n".join(found)
+
+
+def test_reduced_motion_stops_every_animation(phone_context, live_server):
+    created = create_session(live_server, agenda=AGENDA)
+
+    def moving(page) -> list[str]:
+        return page.evaluate("""() => [...document.querySelectorAll("*")].flatMap(el => {
+            const s = getComputedStyle(el);
+            const long = t => t.split(",").some(d => parseFloat(d) > 0);
+            return (s.animationName !== "none" && long(s.animationDuration))
+                   || long(s.transitionDuration)
+                ? [`${el.tagName.toLowerCase()}.${el.className}: ${s.animationName} ` +
+                   `${s.animationDuration}, transition ${s.transitionDuration}`] : [];
+        })""")
+
+    for motion in ("no-preference", "reduce"):
+        page = phone_context(locale="de-DE", reduced_motion=motion).new_page()
+        page.goto(created["links"]["join"])
+        page.locator('button[data-group="administration"]').click()
+        screen(page, "waiting")  # three pulsing dots
+        waiting = moving(page)
+        page.context.set_offline(True)
+        expect(page.locator("#conn .spinner")).to_be_visible()  # a turning spinner
+        offline = moving(page)
+        if motion == "reduce":
+            assert waiting == [] and offline == [], waiting + offline
+        else:  # the check sees them when motion is welcome
+            assert any("blink" in line for line in waiting), waiting
+            assert any("spin" in line for line in offline), offline
