@@ -181,6 +181,8 @@ def test_organiser_pages_and_projector_have_no_axe_violation(chromium, live_serv
     # ?lang= is remembered by each browser: every later page is in that language.
     start = open_page(laptop, f"{live_server.base}/?lang={language}")
     audit(start, "start page")
+    start.goto(f"{live_server.base}/no/such/page")
+    audit(start, "error page")
     projector = open_page(wall, f"{live_server.base}/?lang={language}")
     projector.goto(later["links"]["projector"])
     screen(projector, "closed", "#wall")
@@ -540,3 +542,44 @@ def test_reduced_motion_stops_every_animation(phone_context, live_server):
         else:  # the check sees them when motion is welcome
             assert any("blink" in line for line in waiting), waiting
             assert any("spin" in line for line in offline), offline
+
+
+def test_the_console_by_keyboard_alone(chromium, live_server, screenshot):
+    created = create_session(live_server, agenda=AGENDA)
+    rating = created["rounds"][0]
+    context = chromium.new_context(viewport=LAPTOP, locale="en-GB")
+    page = context.new_page()
+    page.goto(created["links"]["facilitator"])
+    expect(page.locator("#agenda li")).to_have_count(3)
+
+    # Open the first round from the agenda, then close and reveal it with the next-step button.
+    tab_to(page, f'li[data-round="{rating["id"]}"] [data-action="open_round"]')
+    ring = focus_ring(page)
+    assert ring["visible"] and ring["style"] == "solid" and ring["width"] >= 3, ring
+    screenshot(page, "a11y-keyboard-console-focus")
+    page.keyboard.press("Enter")
+    expect(page.locator(f'li[data-round="{rating["id"]}"]')).to_have_class("current")
+    next_step = page.locator(".next-step")
+    for step in ("close_round", "reveal_round"):
+        expect(next_step).to_have_attribute("data-next", step)
+        expect(next_step).to_be_enabled()
+        if not page.evaluate("document.activeElement.matches('.next-step')"):
+            tab_to(page, ".next-step")
+        page.keyboard.press("Enter")
+    expect(next_step).to_have_attribute("data-next", "open_round")
+    assert requests_results(live_server, created)[rating["id"]]["revealed"] is True
+
+    # The end, confirmed in the dialog: Escape cancels, Enter on the danger button ends.
+    tab_to(page, "#end-session")
+    page.keyboard.press("Enter")
+    expect(page.locator("dialog#confirm")).to_be_visible()
+    assert page.evaluate("document.activeElement.closest('dialog') !== null")
+    page.keyboard.press("Escape")
+    expect(page.locator("dialog#confirm")).to_be_hidden()
+    expect(page.locator("#end-session")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("dialog#confirm")).to_be_visible()
+    tab_to(page, "#confirm-ok", limit=5)
+    page.keyboard.press("Enter")
+    expect(page.locator(".banner.ended")).to_be_visible()
+    context.close()
