@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.axe import axe_violations, report
-from tests.browser.conftest import LAPTOP, PHONE, PROJECTOR
+from tests.browser.conftest import LAPTOP, PHONE, PROJECTOR, SCREENSHOTS
 from tests.browser.helpers import Voter, create_session
 from tests.browser.helpers import results as requests_results
 from tests.servers import running_server
@@ -491,6 +491,15 @@ def test_nothing_is_cut_off_at_320_px_and_200_percent_zoom(chromium, live_server
     screen(page, "rating")
     page.locator(f'[data-item="{rating["items"][0]["id"]}"] .opt[data-value="3"]').click()
     check("phone rating")
+    phone = page
+    page = context.new_page()  # the console beside it, with the live preview of the answers
+    page.goto(created["links"]["facilitator"])
+    expect(page.locator(".preview-table tr[data-item]")).to_have_count(len(rating["items"]))
+    check("console rating")
+    page.locator(".preview-table").screenshot(
+        path=str(SCREENSHOTS / f"a11y-{name}-console-preview.png"))
+    page.close()
+    page = phone
     assert facilitator.call("open_round", {"round": dots["id"]})["ok"]
     screen(page, "dots")
     check("phone points")
