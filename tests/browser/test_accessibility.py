@@ -84,6 +84,14 @@ def test_every_phone_state_has_no_axe_violation(phone_context, live_server, scre
     page.locator('button[data-group="civil-society"]').click()
     screen(page, "waiting")
     audit(page, "phone waiting")
+    projector = phone_context(viewport=PROJECTOR, locale="de-DE", is_mobile=False,
+                              has_touch=False).new_page()
+    projector.on("pageerror", lambda exc: errors.append(f"projector: {exc}"))
+    projector.goto(f"{live_server.base}/join?lang={language}")  # remembered by this browser
+    projector.goto(created["links"]["projector"])
+    screen(projector, "waiting", "#wall")
+    expect(projector.locator(".turnout-label")).to_be_visible()
+    audit(projector, "projector waiting")
 
     assert facilitator.call("open_round", {"round": rating["id"]})["ok"]
     screen(page, "rating")
@@ -92,6 +100,9 @@ def test_every_phone_state_has_no_axe_violation(phone_context, live_server, scre
     page.locator(f'[data-item="{first}"] .opt[data-value="4"]').click()
     expect(page.locator(f'[data-item="{first}"]')).to_have_attribute("data-status", "saved")
     audit(page, "phone rating saved")
+    screen(projector, "open", "#wall")
+    expect(projector.locator(".turnout")).to_have_attribute("data-started", "1")
+    audit(projector, "projector rating open")
 
     assert facilitator.call("open_round", {"round": dots["id"]})["ok"]
     screen(page, "dots")
