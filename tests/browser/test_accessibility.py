@@ -289,9 +289,9 @@ def focus_ring(page) -> dict:
     }""")
 
 
-def test_join_rate_and_give_points_by_keyboard_alone(phone_context, live_server, screenshot):
+def test_join_rate_points_and_ideas_by_keyboard_alone(phone_context, live_server, screenshot):
     created = create_session(live_server, agenda=AGENDA)
-    rating, dots, _ideas = created["rounds"]
+    rating, dots, ideas = created["rounds"]
     facilitator = Voter.facilitator(live_server, created)
     page = phone_context(locale="de-DE", has_touch=False, is_mobile=False).new_page()
 
@@ -344,6 +344,18 @@ def test_join_rate_and_give_points_by_keyboard_alone(phone_context, live_server,
     points = {i["id"]: i["points"] for i in
               requests_results(live_server, created)[dots["id"]]["items"]}
     assert (points[p0], points[p1]) == (2, 1)
+
+    # Ideas: type one, Tab to the send button, Enter; then "I'm done" with Space.
+    assert facilitator.call("open_round", {"round": ideas["id"]})["ok"]
+    screen(page, "ideas")
+    tab_to(page, "#idea-text")
+    page.keyboard.type("Mehr Beratung auf Arabisch")
+    tab_to(page, ".idea-form button[type=submit]", limit=3)
+    page.keyboard.press("Enter")
+    expect(page.locator(".idea.mine")).to_contain_text("Mehr Beratung auf Arabisch")
+    tab_to(page, "[data-done-button]")
+    page.keyboard.press("Space")
+    expect(page.locator("[data-done]")).to_be_visible()
     facilitator.close()
 
 
