@@ -615,3 +615,24 @@ def test_the_console_by_keyboard_alone(chromium, live_server, screenshot):
     page.keyboard.press("Enter")
     expect(page.locator(".banner.ended")).to_be_visible()
     context.close()
+
+
+def test_shift_tab_does_not_hide_the_focus_under_the_sticky_bars(phone_context, live_server,
+                                                                  screenshot):
+    created = create_session(live_server, agenda=AGENDA)
+    rating = created["rounds"][0]
+    facilitator = Voter.facilitator(live_server, created)
+    page = phone_context(locale="de-DE", has_touch=False, is_mobile=False).new_page()
+    page.goto(created["links"]["join"])
+    page.locator('button[data-group="administration"]').click()
+    assert facilitator.call("open_round", {"round": rating["id"]})["ok"]
+    screen(page, "rating")
+    last = rating["items"][-1]["id"]
+    tab_to(page, f'[data-item="{last}"] .opt.cj')
+    for _ in range(12):  # back up through the cards above
+        page.keyboard.press("Shift+Tab")
+        bars = page.evaluate("document.querySelector('.sticky').getBoundingClientRect().bottom")
+        top = page.evaluate("document.activeElement.getBoundingClientRect().top")
+        assert top >= bars, page.evaluate("document.activeElement.outerHTML.slice(0, 120)")
+    screenshot(page, "a11y-keyboard-shift-tab")
+    facilitator.close()
