@@ -51,7 +51,7 @@ nginx:
 
 # Re-extract the interface texts after changing templates or code, then translate the .po.
 translations: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o workshop/translations/messages.pot .
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k plural:1,2 -o workshop/translations/messages.pot .
 	$(BIN)/pybabel update -i workshop/translations/messages.pot -d workshop/translations
 	$(BIN)/pybabel compile -d workshop/translations
 

@@ -6,7 +6,10 @@ baseline server, in the same run; every scenario prints one JSON object.
     .venv/bin/python bench/load.py --phones 500 --scenarios vote --targets product --profile
 
 Targets: `product` is `run.py` (eventlet, one process, SQLite with synchronous=FULL in a
-temporary data folder); `baseline` is `bench/baseline.py`, the same work with nothing else.
+temporary data folder); `gevent` the same under WORKSHOP_ASYNC_MODE=gevent; `pg1`, `pg2`,
+`pg4`... that many workers on PostgreSQL (BENCH_DATABASE_URL, a schema of its own) and Redis
+(BENCH_REDIS_URL) behind nginx (deploy/cluster.py); `baseline` is `bench/baseline.py`, the
+same work with nothing else.
 Each target and phone count gets a fresh server. Scenarios, in this order on one server:
 `join` (N phones connect and join at once), `vote` (each phone rates every item of a rating
 round, the next vote as soon as the last was acknowledged, while a projector listens for
@@ -46,8 +49,14 @@ ROOT = Path(__file__).resolve().parents[1]
 GROUPS = ["administration", "civil-society", "migrant-organisations"]
 CONNECT_TIMEOUT = 30.0  # seconds for one phone's connect (and again for its join)
 CALL_TIMEOUT = 60.0  # seconds for one acknowledgement
-MARK_START = "<!-- bench/load.py: start (written by `make bench`; edit outside the marks) -->"
-MARK_END = "<!-- bench/load.py: end -->"
+IDLE_AT_ONCE = 1000  # idle phones connecting at a time (the join scenario sends all at once)
+
+
+def marks(section: str) -> tuple[str, str]:
+    """The lines around a run's section of RESULTS.md; the standard run's as they always were."""
+    name = "" if section == "standard" else f" {section}"
+    return (f"<!-- bench/load.py{name}: start (written by `make bench`; edit outside the "
+            "marks) -->", f"<!-- bench/load.py{name}: end -->")
 
 
 def raise_open_files() -> int:
@@ -100,10 +109,16 @@ class Phones:
         self.everyone.append(client)
         return client
 
-    async def join(self) -> dict:
+    async def join(self, at_once: int = 0) -> dict:
+        """Every phone connects and joins at once, or at most `at_once` of them at a time."""
         spec = self.spec
+        gate = asyncio.Semaphore(at_once) if at_once else contextlib.nullcontext()
 
         async def one(index: int):
+            async with gate:
+                return await joined(index)
+
+        async def joined(index: int):
             client = self._client(index)
             started = time.monotonic()
             try:
@@ -207,26 +222,65 @@ async def worker_main(spec: dict) -> None:
 
 # --- The conductor: servers, listeners and workers ------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def free_port(following: int = 0) -> int:
+    """A free port, and the `following` ports after it free too (a cluster's workers)."""
+    for _ in range(100):
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = sock.getsockname()[1]
+        if port + following > 65535:
+            continue
+        try:
+            with contextlib.ExitStack() as held:
+                for n in range(1, following + 1):
+                    held.enter_context(socket.socket()).bind(("127.0.0.1", port + n))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError("no free ports")
+
+
+PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
+REDIS_DEFAULT = "redis://127.0.0.1:6379/0"
+
+
+def target_kind(target: str) -> tuple[str, int]:
+    """("baseline"|"product"|"gevent"|"cluster", workers): `pgN` is N workers on PostgreSQL
+    and Redis behind nginx (deploy/cluster.py)."""
+    if target in ("baseline", "product", "gevent"):
+        return target, 1
+    if target.startswith("pg") and target[2:].isdigit() and int(target[2:]) >= 1:
+        return "cluster", int(target[2:])
+    raise SystemExit(f"unknown target {target!r}: baseline, product, gevent or pg1, pg2, ...")
 
 
 class ServerProcess:
-    """The product or the baseline in a process of its own, optionally under py-spy."""
+    """The product (eventlet or gevent), a cluster of its workers, or the baseline, in a
+    process of its own, optionally under py-spy."""
 
     def __init__(self, target: str, data_dir: Path, max_participants: int,
                  profile: Path | None = None):
         self.target, self.data_dir, self.profile = target, data_dir, profile
-        self.port = free_port()
+        self.kind, self.workers = target_kind(target)
+        self.port = free_port(self.workers if self.kind == "cluster" else 0)
         self.base = f"http://127.0.0.1:{self.port}"
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1",
                     "WORKSHOP_DATA_DIR": str(data_dir / "sessions"),
                     "WORKSHOP_MAX_PARTICIPANTS": str(max_participants)}
         self.env.pop("DATABASE_URL", None)
-        if target == "product":
+        self.schema = None
+        if self.kind in ("product", "gevent"):
             self.command = [sys.executable, "run.py", "--port", str(self.port)]
+            self.env["WORKSHOP_ASYNC_MODE"] = "gevent" if self.kind == "gevent" else "eventlet"
+        elif self.kind == "cluster":
+            # A schema of its own in the PostgreSQL database, dropped at the end.
+            self.schema = f"bench_{self.port}"
+            url = os.environ.get("BENCH_DATABASE_URL", PG_DEFAULT)
+            self.env["DATABASE_URL"] = f"{url}?options=-csearch_path%3D{self.schema}"
+            self.env["WORKSHOP_MESSAGE_QUEUE"] = os.environ.get("BENCH_REDIS_URL", REDIS_DEFAULT)
+            self.env["WORKSHOP_MESSAGE_QUEUE_CHANNEL"] = f"bench-{self.port}"
+            self.command = [sys.executable, "deploy/cluster.py", "--workers", str(self.workers),
+                            "--port", str(self.port)]
         else:
             self.command = [sys.executable, "bench/baseline.py", "--port", str(self.port),
                             "--data", str(data_dir / "baseline")]
@@ -238,7 +292,19 @@ class ServerProcess:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.log = data_dir / f"{target}-{self.port}.log"
 
+    def _schema(self, sql: str) -> None:
+        import psycopg2
+
+        connection = psycopg2.connect(os.environ.get("BENCH_DATABASE_URL", PG_DEFAULT))
+        connection.autocommit = True
+        with connection, connection.cursor() as cursor:
+            cursor.execute(sql)
+        connection.close()
+
     def start(self) -> None:
+        if self.schema:
+            self._schema(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE; "
+                         f"CREATE SCHEMA {self.schema}")
         self.log_handle = open(self.log, "ab")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env,
                                         stdout=self.log_handle, stderr=subprocess.STDOUT)
@@ -258,18 +324,32 @@ class ServerProcess:
             children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
             self.pid = int(children.read_text().split()[0])
 
+    def server_pids(self) -> list[int]:
+        """The processes that serve: the server itself, or a cluster's workers (not nginx)."""
+        if self.kind != "cluster":
+            return [self.pid]
+        children = Path(f"/proc/{self.pid}/task/{self.pid}/children").read_text().split()
+        return [int(c) for c in children
+                if b"run.py" in Path(f"/proc/{c}/cmdline").read_bytes()]
+
     def memory(self) -> dict:
-        """The server's peak and current resident memory (MB), from /proc."""
-        fields = {}
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key in ("VmHWM", "VmRSS"):
-                fields[key] = round(int(value.split()[0]) / 1024, 1)
-        return {"server_peak_mb": fields.get("VmHWM"), "server_rss_mb": fields.get("VmRSS")}
+        """The server's peak and current resident memory (MB), from /proc; a cluster's are the
+        sums over its workers."""
+        fields: Counter = Counter()
+        for pid in self.server_pids():
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                key, _, value = line.partition(":")
+                if key in ("VmHWM", "VmRSS"):
+                    fields[key] += int(value.split()[0])
+        return {"server_peak_mb": round(fields["VmHWM"] / 1024, 1) if fields else None,
+                "server_rss_mb": round(fields["VmRSS"] / 1024, 1) if fields else None}
 
     def cpu_seconds(self) -> float:
-        stat = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")
+        total = 0
+        for pid in self.server_pids():
+            stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(stat[11]) + int(stat[12])
+        return total / os.sysconf("SC_CLK_TCK")
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -283,6 +363,9 @@ class ServerProcess:
                 self.process.kill()
                 self.process.wait(10)
         self.log_handle.close()
+        if self.schema:
+            with contextlib.suppress(Exception):
+                self._schema(f"DROP SCHEMA IF EXISTS {self.schema} CASCADE")
 
 
 class Listener(socketio.AsyncClient):
@@ -320,7 +403,7 @@ class Target:
 
     async def setup(self) -> None:
         base = self.server.base
-        if self.server.target == "product":
+        if self.server.kind != "baseline":
             created = await asyncio.to_thread(lambda: requests.post(
                 base + "/api/sessions", json={"title": "bench"}, timeout=30).json())
             self.created = created
@@ -368,7 +451,7 @@ class Target:
         assert ack.get("ok"), ack
 
     def stored_votes(self) -> int:
-        if self.server.target == "product":
+        if self.server.kind != "baseline":
             results = requests.get(
                 f"{self.server.base}/api/sessions/{self.created['id']}/results", timeout=60,
                 headers={"Authorization": f"Bearer {self.created['facilitator_token']}"}).json()
@@ -422,9 +505,14 @@ class Workers:
                 await process.wait()
 
 
-async def join_phones(workers: Workers, server: ServerProcess, phones: int) -> dict:
+async def join_phones(workers: Workers, server: ServerProcess, phones: int,
+                      at_once: int = 0) -> dict:
+    cpu = server.cpu_seconds()
     started = time.monotonic()
-    answers = await workers.ask("join", timeout=CONNECT_TIMEOUT * 2 + 60)
+    waves = math.ceil(phones / (at_once * workers.procs)) if at_once else 1
+    answers = await workers.ask("join", timeout=(CONNECT_TIMEOUT * 2 + 60) * waves,
+                                at_once=at_once)
+    server_cpu = server.cpu_seconds() - cpu
     seconds = sorted(s for a in answers for s in a["join_seconds"])
     refused: Counter = Counter()
     for answer in answers:
@@ -435,7 +523,7 @@ async def join_phones(workers: Workers, server: ServerProcess, phones: int) -> d
             "all_joined_s": round(max(a["at"] for a in answers) - started, 2)
             if joined == phones else None,
             "join_p50_ms": ms(percentile(seconds, 50)), "join_p99_ms": ms(percentile(seconds, 99)),
-            **server.memory()}
+            "server_cpu_s": round(server_cpu, 2), **server.memory()}
 
 
 async def run_target(target_name: str, phones: int, scenarios: list[str], procs: int,
@@ -482,7 +570,9 @@ async def run_target(target_name: str, phones: int, scenarios: list[str], procs:
             await target.setup()
             before = server.memory()
             await workers.start(server.base, target.join_code, phones)
-            joined = await join_phones(workers, server, phones)
+            # Held, not a rush: at most IDLE_AT_ONCE phones connecting at a time.
+            joined = await join_phones(workers, server, phones,
+                                       at_once=math.ceil(IDLE_AT_ONCE / workers.procs))
             await asyncio.sleep(5)  # held and quiet
             emit("idle", {"phones": phones, "joined": joined["joined"],
                           "failed_connects": joined["failed_connects"],
@@ -634,54 +724,66 @@ def fmt(value) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
-def report(records: list[dict], info: dict, profile: dict | None, note: str) -> str:
+def report(records: list[dict], info: dict, profile: dict | None, note: str,
+           section: str = "standard") -> str:
+    mark_start, mark_end = marks(section)
     by = {(r["scenario"], r["target"], r["phones"]): r for r in records
           if r.get("profiled") != "separate"}
     counts = sorted({phones for _, _, phones in by})
+    order = ["baseline", "product", "gevent"]
+    names = sorted({name for _, name, _ in by},
+                   key=lambda n: (order.index(n) if n in order else len(order), n))
+    compared = [n for n in names if n != "baseline"]
     load = ", ".join(f"{x:.2f}" for x in info["load_average"])
-    lines = [MARK_START, "", "## Phones against the product and the bare baseline "
-             "(`bench/load.py`, `make bench`)", "",
+    title = "Phones against the product and the bare baseline" if section == "standard" \
+        else f"Phones against the product and the bare baseline: {section}"
+    lines = [mark_start, "", f"## {title} (`bench/load.py`, `make bench`)", "",
              f"{info['date']}; {info['nproc']} cores ({info['cpu']}), Python {info['python']}; "
              f"load average at the start {load}; load generator on the same cores. {note}".strip(),
-             "", "Product: `run.py` (eventlet, one process, SQLite WAL, synchronous=FULL). "
+             "", "Product: `run.py` (eventlet, one process, SQLite WAL, synchronous=FULL); "
+             "gevent: the same under `WORKSHOP_ASYNC_MODE=gevent`; pgN: N workers of `run.py` "
+             "(eventlet) on PostgreSQL and Redis behind nginx (`deploy/cluster.py`), memory and "
+             "CPU summed over the workers. "
              "Baseline: `bench/baseline.py` (Flask-SocketIO, eventlet, one UPSERT and commit "
-             "per vote, WAL, synchronous=FULL, a tally every 100 ms). Ratios are product / "
+             "per vote, WAL, synchronous=FULL, a tally every 100 ms). Ratios are against the "
              "baseline, measured in the same run.", ""]
 
-    def pair(scenario, phones, key):
-        p, b = by.get((scenario, "product", phones), {}), by.get((scenario, "baseline", phones), {})
+    def pair(scenario, phones, key, name="product"):
+        p, b = by.get((scenario, name, phones), {}), by.get((scenario, "baseline", phones), {})
         return p.get(key), b.get(key)
 
-    lines += ["### Voting: every phone rates every item, the next vote when the last is "
-              "acknowledged", "",
-              "| phones | target | acked | failed | votes/s | ack p50 | p95 | p99 | "
-              "projector exact after last ack | counted = acked | server CPU s | "
-              "load gen CPU s | server peak MB |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for phones in counts:
-        for name in ("baseline", "product"):
-            r = by.get(("vote", name, phones))
-            if r:
-                exact = r["counted_in_tally"] == r["votes_acked"] == r["stored"]
-                lines.append(
-                    f"| {phones} | {name} | {fmt(r['votes_acked'])} | {fmt(r['votes_failed'])} "
-                    f"| {fmt(r['votes_per_s'])} | {fmt(r['ack_p50_ms'])} ms "
-                    f"| {fmt(r['ack_p95_ms'])} ms | {fmt(r['ack_p99_ms'])} ms "
-                    f"| {fmt(r['last_ack_to_exact_tally_ms'])} ms | "
-                    f"{'yes' if exact else 'NO'} ({fmt(r['counted_in_tally'])}, stored "
-                    f"{fmt(r['stored'])}) | {fmt(r['server_cpu_s'])} | {fmt(r['loadgen_cpu_s'])} "
-                    f"| {fmt(r['server_peak_mb'])} |")
-        vps, p50, p99 = (pair("vote", phones, k) for k in ("votes_per_s", "ack_p50_ms",
-                                                             "ack_p99_ms"))
-        if vps[0] is not None and vps[1] is not None:
-            lines.append(f"| {phones} | **ratio** | | | **{ratio(*vps)}** | {ratio(*p50)} | | "
-                         f"{ratio(*p99)} | | | | | |")
+    if any(scenario == "vote" for scenario, _, _ in by):  # not in an idle run
+        lines += ["### Voting: every phone rates every item, the next vote when the last is "
+                  "acknowledged", "",
+                  "| phones | target | acked | failed | votes/s | ack p50 | p95 | p99 | "
+                  "projector exact after last ack | counted = acked | server CPU s | "
+                  "load gen CPU s | server peak MB |",
+                  "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+        for phones in counts:
+            for name in names:
+                r = by.get(("vote", name, phones))
+                if r:
+                    exact = r["counted_in_tally"] == r["votes_acked"] == r["stored"]
+                    lines.append(
+                        f"| {phones} | {name} | {fmt(r['votes_acked'])} | {fmt(r['votes_failed'])} "
+                        f"| {fmt(r['votes_per_s'])} | {fmt(r['ack_p50_ms'])} ms "
+                        f"| {fmt(r['ack_p95_ms'])} ms | {fmt(r['ack_p99_ms'])} ms "
+                        f"| {fmt(r['last_ack_to_exact_tally_ms'])} ms | "
+                        f"{'yes' if exact else 'NO'} ({fmt(r['counted_in_tally'])}, stored "
+                        f"{fmt(r['stored'])}) | {fmt(r['server_cpu_s'])} "
+                        f"| {fmt(r['loadgen_cpu_s'])} | {fmt(r['server_peak_mb'])} |")
+            for name in compared:
+                vps, p50, p99 = (pair("vote", phones, k, name)
+                                 for k in ("votes_per_s", "ack_p50_ms", "ack_p99_ms"))
+                if vps[0] is not None and vps[1] is not None:
+                    lines.append(f"| {phones} | **{name} / baseline** | | | **{ratio(*vps)}** "
+                                 f"| {ratio(*p50)} | | {ratio(*p99)} | | | | | |")
     lines += ["", "### Joining, revealing, holding idle phones", "",
               "| phones | target | joined (refused) | all joined | join p99 | reveal: all have "
               "results | results p50 | idle: joined | idle: server peak MB |",
               "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for phones in counts:
-        for name in ("baseline", "product"):
+        for name in names:
             j = by.get(("join", name, phones), {})
             v = by.get(("reveal", name, phones), {})
             i = by.get(("idle", name, phones), {})
@@ -695,12 +797,13 @@ def report(records: list[dict], info: dict, profile: dict | None, note: str) -> 
                 f"{' (' + str(v['missing']) + ' missing)' if v.get('missing') else ''} "
                 f"| {fmt(v.get('results_p50_ms'))} ms | {fmt(i.get('joined'))} "
                 f"| {fmt(i.get('server_peak_mb'))} |")
-        joins = pair("join", phones, "all_joined_s")
-        reveals = pair("reveal", phones, "all_have_results_ms")
-        idles = pair("idle", phones, "server_peak_mb")
-        if any(None not in both for both in (joins, reveals, idles)):
-                lines.append(f"| {phones} | **ratio** | | {ratio(*joins)} | | {ratio(*reveals)} "
-                         f"| | | {ratio(*idles)} |")
+        for name in compared:
+            joins = pair("join", phones, "all_joined_s", name)
+            reveals = pair("reveal", phones, "all_have_results_ms", name)
+            idles = pair("idle", phones, "server_peak_mb", name)
+            if any(None not in both for both in (joins, reveals, idles)):
+                lines.append(f"| {phones} | **{name} / baseline** | | {ratio(*joins)} | "
+                             f"| {ratio(*reveals)} | | | {ratio(*idles)} |")
     if profile:
         lines += ["", f"### Profile: the product under py-spy, {profile['phones']} phones voting",
                   "", f"{profile['samples']:,} samples at 100 Hz of the server process (py-spy "
@@ -720,15 +823,17 @@ def report(records: list[dict], info: dict, profile: dict | None, note: str) -> 
                   "output of the run."]
     lines += ["", "<details><summary>Every scenario's JSON</summary>", "", "```json"]
     lines += [json.dumps(r) for r in records]
-    lines += ["```", "</details>", "", MARK_END]
+    lines += ["```", "</details>", "", mark_end]
     return "\n".join(lines) + "\n"
 
 
-def write_results(path: Path, section: str) -> None:
+def write_results(path: Path, section: str, name: str = "standard") -> None:
+    """Put `section` between its marks in `path`: in place of the last run's, else at the end."""
+    mark_start, mark_end = marks(name)
     text = path.read_text() if path.exists() else "# Benchmark results\n"
-    if MARK_START in text and MARK_END in text:
-        head, rest = text.split(MARK_START, 1)
-        tail = rest.split(MARK_END, 1)[1].lstrip("\n")
+    if mark_start in text and mark_end in text:
+        head, rest = text.split(mark_start, 1)
+        tail = rest.split(mark_end, 1)[1].lstrip("\n")
         text = head + section + ("\n" + tail if tail else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
@@ -771,7 +876,8 @@ async def conduct(args) -> None:
             print(json.dumps({"profile": None, "error": str(exc)[:500]}), flush=True)
             profile = False
     if args.results:
-        write_results(Path(args.results), report(records, info, profile, args.note))
+        write_results(Path(args.results),
+                      report(records, info, profile, args.note, args.section), args.section)
         print(f"wrote {args.results}", flush=True)
     if not args.keep:
         shutil.rmtree(data, ignore_errors=True)
@@ -784,7 +890,9 @@ def main() -> None:
     parser.add_argument("--phones", default="200,500",
                         help="comma-separated phone counts, e.g. 1000,2000,4000")
     parser.add_argument("--scenarios", default="join,vote,reveal,idle")
-    parser.add_argument("--targets", default="baseline,product")
+    parser.add_argument("--targets", default="baseline,product,gevent",
+                        help="baseline, product, gevent, pg1, pg2, pg4 (N workers on "
+                        "PostgreSQL and Redis behind nginx)")
     parser.add_argument("--procs", type=int, default=0,
                         help="worker processes for the phones (default: one per 1,000)")
     parser.add_argument("--profile", action="store_true",
@@ -792,6 +900,8 @@ def main() -> None:
     parser.add_argument("--profile-phones", type=int, default=500)
     parser.add_argument("--results", default="", help="write the figures into this file")
     parser.add_argument("--note", default="", help="a sentence for RESULTS.md")
+    parser.add_argument("--section", default="standard",
+                        help="the part of RESULTS.md this run replaces (e.g. cluster, idle)")
     parser.add_argument("--keep", action="store_true",
                         help="keep the servers' data folders and logs")
     parser.add_argument("--worker", help=argparse.SUPPRESS)

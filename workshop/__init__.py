@@ -2,29 +2,65 @@
 
 from pathlib import Path
 
-from flask import Flask, current_app, request, session
-from flask_babel import get_locale
+from flask import Flask, after_this_request, current_app, request, session
+from flask_babel import get_translations
 
 from workshop import catalogue, migrate, presence, security, wording
 from workshop.config import PROJECT_ROOT, load_settings
 from workshop.extensions import babel, db, socketio
-from workshop.i18n import Translator
+from workshop.i18n import (
+    PHONE_COOKIE,
+    Translator,
+    babel_locale,
+    direction,
+    page_language,
+    plural_samples,
+)
 from workshop.limits import PerKey
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def select_language() -> str:
-    """?lang= (remembered), else the remembered choice, else the browser's preference."""
-    supported = list(current_app.config["INTERFACE_LANGUAGES"])
+    """The page's language, as a Babel locale name (i18n.babel_locale)."""
+    return babel_locale(choose_page_language())
+
+
+def choose_page_language() -> str:
+    """?lang= (remembered), else the remembered choice, else the browser's preference.
+
+    The join page and the phone speak PHONE_LANGUAGES and remember a phone's choice in their
+    own cookie, which the phone's script sets too when it switches language: a reload then
+    comes back in that language, with its lang and dir, from the server."""
     wanted = request.args.get("lang")
-    if wanted in supported:
-        session["lang"] = wanted
-        return wanted
+    if request.blueprint == "participant":
+        supported = list(current_app.config["PHONE_LANGUAGES"])
+        if wanted in supported:
+            @after_this_request
+            def remember(response):
+                response.set_cookie(PHONE_COOKIE, wanted, max_age=365 * 24 * 3600,
+                                    samesite="Lax")
+                return response
+            return wanted
+        if request.cookies.get(PHONE_COOKIE) in supported:
+            return request.cookies[PHONE_COOKIE]
+    else:
+        supported = list(current_app.config["INTERFACE_LANGUAGES"])
+        if wanted in supported:
+            session["lang"] = wanted
+            return wanted
     if session.get("lang") in supported:
         return session["lang"]
     best = request.accept_languages.best_match(supported)
     return best or current_app.config["DEFAULT_LANGUAGE"]
+
+
+def plural(singular: str, plural_: str) -> dict[str, str]:
+    """A plural for a script: {category: text with {n}} for each plural category of the page's
+    language (i18n.plural_samples); live.js picks one with Intl.PluralRules."""
+    translations = get_translations()
+    return {category: translations.ungettext(singular, plural_, sample) % {"num": "{n}"}
+            for category, sample in plural_samples(page_language()).items()}
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -52,10 +88,12 @@ def create_app(config: dict | None = None) -> Flask:
         locale_selector=select_language,
         default_translation_directories=str(PACKAGE_DIR / "translations"),
     )
-    app.jinja_env.globals["current_language"] = lambda: str(get_locale())
+    app.jinja_env.globals["current_language"] = page_language
+    app.jinja_env.globals["text_direction"] = lambda: direction(page_language())
+    app.jinja_env.globals["plural"] = plural  # extracted as a keyword: make translations
     # One wording everywhere: templates call wording.<concept>(tr()) in the page's language.
     app.jinja_env.globals["wording"] = wording
-    app.jinja_env.globals["tr"] = lambda: Translator(str(get_locale()))
+    app.jinja_env.globals["tr"] = lambda: Translator(page_language())
 
     from workshop import realtime  # registers the Socket.IO handlers
 

@@ -34,7 +34,11 @@ class Config:
     HOST = "127.0.0.1"
     PORT = 5000
     DEFAULT_LANGUAGE = "de"
+    # Languages of the start page, console, projector and summary.
     INTERFACE_LANGUAGES = ("de", "en")
+    # Languages of the join page and the phone (a superset of INTERFACE_LANGUAGES): a phone
+    # speaks the session's language when it is one of these. de-x-ls is Leichte Sprache.
+    PHONE_LANGUAGES = ("de", "en", "ar", "fa", "uk", "ru", "tr", "de-x-ls")
     # Largest request body (forms, JSON): a catalogue upload with a little room for the form.
     MAX_CONTENT_LENGTH = 1024 * 1024 + 64 * 1024
     # A catalogue file (YAML or JSON); the built-in toolbox in eight languages is ~0.4 MiB.

@@ -331,7 +331,8 @@ def live_state(session: Session, workshop: WorkshopSession, role: str, language:
         "role": role,
         "session": {k: base[k] for k in ("id", "title", "place", "date", "languages",
                                          "language", "join_code", "ended", "groups")},
-        "rounds": base["rounds"],
+        "rounds": base["rounds"] if role != "participant" else
+        [_unopened(r) if r["state"] == "pending" else r for r in base["rounds"]],
         "current_round": workshop.current_round_id,
         "results": {str(r.id): round_results(session, workshop, r) for r in workshop.rounds
                     if voting.results_visible(r, role)},
@@ -357,6 +358,13 @@ def live_state(session: Session, workshop: WorkshopSession, role: str, language:
                        "language": participant.language,
                        **own_choices(session, workshop, participant)}
     return state
+
+
+def _unopened(data: dict[str, Any]) -> dict[str, Any]:
+    """A round not yet opened, as a phone is sent it on (re)connecting and joining: without its
+    question and items, which its `round` event brings when it opens. A phone shows only the
+    open round, and a full hall's phones then get a few kilobytes each, not the whole agenda."""
+    return {**data, "question": "", "questions": {}, "items": []}
 
 
 def timer_state(workshop: WorkshopSession) -> dict[str, Any] | None:

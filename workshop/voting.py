@@ -951,6 +951,9 @@ def _stored_value(kind: str, value: Any) -> int | None:
     raise Invalid("points are a whole number from 0 up", code="invalid_value")
 
 
+JOINERS = "\u200c\u200d"  # zero-width non-joiner, zero-width joiner
+
+
 def submit_idea(session: Session, workshop: WorkshopSession, participant: Participant,
                 round_id: Any, text: Any) -> Idea:
     rnd = _open_round(session, workshop, round_id, participant)
@@ -958,8 +961,10 @@ def submit_idea(session: Session, workshop: WorkshopSession, participant: Partic
         raise Invalid("this round takes votes, not ideas", code="wrong_kind")
     if not isinstance(text, str):
         raise Invalid("write a few words", code="idea_empty")
-    # Control characters have no place on a projector or in a spreadsheet.
-    text = " ".join("".join(c for c in text if c.isprintable() or c.isspace()).split())
+    # Control characters have no place on a projector or in a spreadsheet. The zero-width
+    # non-joiner and joiner stay: Farsi spells with them ("می‌خواهم"), and emoji too.
+    text = " ".join("".join(c for c in text if c.isprintable() or c.isspace()
+                            or c in JOINERS).split()).strip(JOINERS)
     if not text:
         raise Invalid("write a few words", code="idea_empty")
     if len(text) > MAX_IDEA_LENGTH:

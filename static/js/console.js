@@ -547,7 +547,7 @@
     function list(ideas, status, buttons) {
       return h("ul", {class: "moderation", "data-list": status}, ideas.map(function (idea) {
         return h("li", {class: "is-" + status, "data-idea": String(idea.id)},
-          h("span", {class: "idea-text"}, idea.text),
+          h("span", {class: "idea-text", dir: "auto"}, idea.text),
           status === "shown" ? h("span", {class: "votes"}, "▲ " + idea.upvotes) : null,
           h("span", {class: "idea-buttons"}, buttons(idea)));
       }));

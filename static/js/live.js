@@ -11,13 +11,23 @@
     return node ? JSON.parse(node.textContent) : null;
   };
 
-  /* A translator over one table of texts: {key: "text with {name}"} or plural {one, other}. */
-  Live.translator = function (table) {
+  /* A translator over one table of texts: {key: "text with {name}"} or a plural, one text per
+     plural category ({one, few, many, other}); with the table's language, Intl.PluralRules
+     picks the category of n ("few" for 3 in Russian), else n === 1 is "one". */
+  Live.translator = function (table, language) {
+    var rules = null;
+    try {
+      if (language && window.Intl && Intl.PluralRules) rules = new Intl.PluralRules(language);
+    } catch (e) {
+      try { rules = new Intl.PluralRules(language.split("-")[0]); } catch (e2) { rules = null; }
+    }
     return function t(key, vars) {
       var text = table[key];
       if (text === undefined || text === null) return key;
       if (typeof text === "object" && !Array.isArray(text)) {
-        text = vars && vars.n === 1 ? text.one : text.other;
+        var n = vars ? Number(vars.n) : NaN;
+        var category = rules && !isNaN(n) ? rules.select(n) : (n === 1 ? "one" : "other");
+        text = text[category] !== undefined ? text[category] : text.other;
       }
       if (typeof text !== "string") return text;
       return text.replace(/\{(\w+)\}/g, function (whole, name) {
@@ -87,7 +97,9 @@
     };
   };
 
-  /* Numbers: one decimal, half up (as the tests and reports round), in the page's language. */
+  /* Numbers: one decimal, half up (as the tests and reports round), in the page's language,
+     always in the digits 0-9 the scale, the counts and the projector use (Arabic and Farsi
+     would otherwise write ٣٫٥ and ۳٫۵ beside a scale of 1-5). */
   Live.oneDecimal = function (x) {
     return Math.round(x * 10 + 1e-9) / 10;
   };
@@ -95,8 +107,8 @@
     if (x === null || x === undefined) return "–";
     var value = Live.oneDecimal(x);
     try {
-      return new Intl.NumberFormat(lang, {minimumFractionDigits: 1, maximumFractionDigits: 1})
-        .format(value);
+      return new Intl.NumberFormat(lang, {minimumFractionDigits: 1, maximumFractionDigits: 1,
+                                          numberingSystem: "latn"}).format(value);
     } catch (e) {
       return value.toFixed(1);
     }

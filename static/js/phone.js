@@ -24,7 +24,7 @@
   var S = {
     token: store.get("token"),
     lang: null,            // catalogue language (one of the session's)
-    ui: null,              // interface language (de/en)
+    ui: null,              // interface language (P.interface_languages)
     langChosen: false,
     connected: false,
     everConnected: false,
@@ -62,11 +62,24 @@
   var t;
   setUi(has(interfaceCodes(), store.get("ui")) ? store.get("ui") : P.ui);
 
+  function directionOf(code) {
+    return P.interface_languages.filter(function (l) { return l.code === code; })
+      .map(function (l) { return l.dir; })[0] || "ltr";
+  }
+
+  /* The interface language: its texts, and <html lang dir> as the server sends them. The
+     cookie lets a reload come back in this language from the server. */
   function setUi(code) {
     if (!P.texts[code]) return;
     S.ui = code;
-    t = Live.translator(P.texts[code]);
-    document.documentElement.lang = code;
+    t = Live.translator(P.texts[code], code);
+    var root = document.documentElement;
+    root.lang = code;
+    root.dir = directionOf(code);
+    try {
+      document.cookie = "phone_lang=" + encodeURIComponent(code) +
+        "; path=/; max-age=31536000; SameSite=Lax";
+    } catch (e) { /* cookies off: the phone still switches, a reload starts from the browser's */ }
   }
 
   var countdown = new Live.Countdown(P.now);
@@ -292,8 +305,9 @@
     if (lost) notify(t("not_saved_closed", {n: lost}), true);
   }
 
-  /* An idea as the server keeps it: spaces collapsed, control and invisible characters gone. */
-  var INVISIBLE = /[\u0000-\u0008\u000E-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\uFEFF]/g;
+  /* An idea as the server keeps it: spaces collapsed, control and invisible characters gone
+     (but the zero-width non-joiner and joiner, which Farsi spelling and emoji need). */
+  var INVISIBLE = /[\u0000-\u0008\u000E-\u001F\u007F-\u009F\u200B\u200E\u200F\u202A-\u202E\uFEFF]/g;
   function cleanIdea(text) {
     return text.replace(INVISIBLE, "").replace(/\s+/g, " ").trim();
   }
@@ -482,7 +496,9 @@
         return;
       }
       buttons.forEach(function (b) { b.disabled = false; b.classList.remove("busy"); });
-      notify(ack.lost ? t("need_connection") : t("not_saved", {reason: ack.error.message}));
+      notify(ack.lost ? t("need_connection")
+        : ack.error.code === "session_full" ? t("session_full")
+        : t("not_saved", {reason: ack.error.message}));
       if (ack.lost) Live.forceReconnect(socket);
     });
   }
@@ -573,10 +589,10 @@
     var again = round.attempt === 2 ? t("second_vote")
       : round.attempt > 2 ? t("vote_n", {n: round.attempt}) : "";
     return [
-      round.field_title ? h("p", {class: "eyebrow", lang: S.lang, dir: "auto", dir: "auto"}, round.field_title) : null,
+      round.field_title ? h("p", {class: "eyebrow", lang: S.lang, dir: "auto"}, round.field_title) : null,
       again ? h("p", {class: "attempt-badge", "data-attempt": String(round.attempt)},
         again) : null,
-      h("h1", {class: "question", lang: S.lang, dir: "auto", dir: "auto"}, round.question)
+      h("h1", {class: "question", lang: S.lang, dir: "auto"}, round.question)
     ];
   }
 
@@ -651,7 +667,10 @@
       var seen = {}, titles = [];
       [S.ui].concat(interfaceCodes()).forEach(function (code) {
         var text = P.texts[code] && P.texts[code].choose_language;
-        if (text && !seen[text]) { seen[text] = true; titles.push(h("span", {lang: code}, text)); }
+        if (text && !seen[text]) {
+          seen[text] = true;
+          titles.push(h("span", {lang: code, dir: directionOf(code)}, text));
+        }
       });
       return {el: h("section", {class: "screen choose"},
         h("h1", {class: "multi"}, titles),
@@ -673,7 +692,8 @@
         h("div", {class: "choices"}, buttons),
         h("p", {class: "hint"}, t("anonymous")),
         sessionCodes.length > 1 ? h("button", {type: "button", class: "link",
-          onclick: function () { S.langChosen = false; render(); }}, "← " + t("back_language"))
+          onclick: function () { S.langChosen = false; render(); }},
+          (document.documentElement.dir === "rtl" ? "→ " : "← ") + t("back_language"))
           : null)};
     },
 
@@ -765,7 +785,7 @@
     var chosen = h("strong", {class: "chosen"});
     var state = h("span", {class: "state"});
     var el = h("article", {class: "item", "data-item": item.id, "aria-labelledby": textId},
-      h("p", {class: "item-text", id: textId, lang: S.lang, dir: "auto", dir: "auto"},
+      h("p", {class: "item-text", id: textId, lang: S.lang, dir: "auto"},
         h("span", {class: "num", "aria-hidden": "true"}, String(index + 1)), item.text),
       h("div", {class: "scale", role: "group", "aria-labelledby": textId}, options),
       h("div", {class: "scale-ends", "aria-hidden": "true"},
@@ -841,7 +861,7 @@
     var count = h("span", {class: "count"});
     var state = h("span", {class: "state"});
     var el = h("article", {class: "item dots", "data-item": item.id, "aria-labelledby": textId},
-      h("p", {class: "item-text", id: textId, lang: S.lang, dir: "auto", dir: "auto"},
+      h("p", {class: "item-text", id: textId, lang: S.lang, dir: "auto"},
         h("span", {class: "num", "aria-hidden": "true"}, String(index + 1)), item.text),
       h("div", {class: "stepper"}, minus, h("span", {class: "points", "aria-live": "polite"},
         pips, count), plus),
@@ -926,7 +946,7 @@
     var empty = h("li", {class: "empty"}, t("no_ideas"));
 
     function ideaNode(id) {
-      var text = h("p", {class: "idea-text"});
+      var text = h("p", {class: "idea-text", dir: "auto"});  // written in any script
       var tag = h("span", {class: "tag"}, t("mine"));
       var votes = h("span", {class: "votes"});
       var button = h("button", {type: "button", class: "upvote", onclick: function () {
@@ -969,7 +989,7 @@
         if (op.event !== "idea" || op.round !== round.id) return;
         var status = S.connected ? "sending" : "waiting";
         var li = nodes[op.key] = nodes[op.key] || h("li", {class: "idea pending"},
-          h("p", {class: "idea-text"}, op.payload.text), h("span", {class: "state"}));
+          h("p", {class: "idea-text", dir: "auto"}, op.payload.text), h("span", {class: "state"}));
         li.setAttribute("data-status", status);
         Live.setText(li.querySelector(".state"), STATUS_TEXT[status]());
         wanted.push(li);
@@ -1022,7 +1042,7 @@
       if (!ideas.length) return h("p", {class: "meta"}, t("no_ideas"));
       var top = Math.max.apply(null, ideas.map(function (i) { return i.upvotes; }).concat([1]));
       return h("ol", {class: "result-list"}, ideas.map(function (idea) {
-        return h("li", {class: "result"}, h("p", {class: "item-text"}, idea.text),
+        return h("li", {class: "result"}, h("p", {class: "item-text", dir: "auto"}, idea.text),
           bar(idea.upvotes / top, "▲ " + idea.upvotes));
       }));
     }
@@ -1035,7 +1055,7 @@
         h("ol", {class: "result-list"}, items.map(function (r) {
         var mine = votes[r.id];
         return h("li", {class: "result", "data-item": r.id},
-          h("p", {class: "item-text", lang: S.lang, dir: "auto", dir: "auto"}, texts[r.id] ? texts[r.id].text : r.id),
+          h("p", {class: "item-text", lang: S.lang, dir: "auto"}, texts[r.id] ? texts[r.id].text : r.id),
           r.mean === null ? h("p", {class: "meta"}, t("no_answers"))
             : bar(r.mean / 5, Live.formatMean(r.mean, S.ui)),
           h("p", {class: "meta"}, t("answers", {n: r.votes}),
@@ -1048,7 +1068,7 @@
     return h("ol", {class: "result-list"}, items.map(function (r) {
       var mine = votes[r.id];
       return h("li", {class: "result", "data-item": r.id},
-        h("p", {class: "item-text", lang: S.lang, dir: "auto", dir: "auto"}, texts[r.id] ? texts[r.id].text : r.id),
+        h("p", {class: "item-text", lang: S.lang, dir: "auto"}, texts[r.id] ? texts[r.id].text : r.id),
         bar(r.points / most, t("points", {n: r.points})),
         h("p", {class: "meta"}, r.votes ? t("from_people", {n: r.votes}) : t("no_answers"),
           mine ? " · " + t("you", {value: t("points", {n: mine})}) : ""));

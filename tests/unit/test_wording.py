@@ -15,11 +15,18 @@ def test_translator_speaks_german_without_a_request():
     assert de.ngettext("%(num)s answer", "%(num)s answers", 2) == "2 Antworten"
 
 
-@pytest.mark.parametrize("language", ["en", "xx", "de-x-ls", ""])
+@pytest.mark.parametrize("language", ["en", "xx", "de-x-xx", ""])
 def test_a_language_without_a_catalogue_reads_english(language):
     tr = Translator(language)
     assert tr.gettext("too few to show") == "too few to show"
     assert tr.ngettext("%(num)s answer", "%(num)s answers", 1) == "1 answer"
+
+
+def test_leichte_sprache_has_the_phone_texts_and_english_for_the_console():
+    tr = Translator("de-x-ls")  # the catalogue translations/de@ls
+    assert tr.gettext("too few to show") == "zu wenige Antworten"
+    assert tr.ngettext("%(num)s answer", "%(num)s answers", 2) == "2 Antworten"
+    assert tr.gettext("End session") == "End session"  # console: English, not German
 
 
 def test_scale_labels_per_target():

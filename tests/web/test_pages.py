@@ -141,3 +141,89 @@ def test_projector_opened_with_the_facilitator_link_keeps_only_the_projector_tok
     cookie = first.headers["Set-Cookie"]
     assert created["projector_token"] in cookie
     assert created["facilitator_token"] not in cookie
+
+
+def html_dir(body: str) -> str:
+    """dir on <html>: "rtl" for Arabic and Farsi; left out (left to right) for the others."""
+    found = re.search(r'<html lang="[^"]+"(?: dir="([^"]+)")?>', body)
+    return found.group(1) or "ltr"
+
+
+def test_phone_pages_come_in_each_phone_language_with_lang_and_dir(client):
+    created = api_session(client, languages=["de", "ar", "uk", "de-x-ls"])
+    code = created["join_code"]
+    for language, direction, join in [("ar", "rtl", "انضمام"), ("fa", "rtl", "بپیوندید"),
+                                      ("uk", "ltr", "Приєднатися"), ("de-x-ls", "ltr", "Mitmachen"),
+                                      ("de", "ltr", "Teilnehmen")]:
+        fresh = client.application.test_client()
+        body = fresh.get(f"/join?lang={language}").get_data(as_text=True)
+        assert (html_lang(body), html_dir(body)) == (language, direction)
+        assert f">{join}</button>" in body
+        # The choice is remembered for the phone's next page, lang and dir from the server.
+        phone = fresh.get(f"/j/{code}").get_data(as_text=True)
+        assert (html_lang(phone), html_dir(phone)) == (language, direction)
+        data = page_data(phone, "phone-data")
+        assert data["ui"] == language
+        # The phone can switch to each session language without a reload: their texts are in.
+        assert {"de", "ar", "uk", "de-x-ls", language} <= set(data["texts"])
+        dirs = {lang["code"]: lang["dir"] for lang in data["interface_languages"]}
+        assert dirs["ar"] == "rtl" and dirs["uk"] == "ltr" and dirs["de-x-ls"] == "ltr"
+    # A browser asking for Arabic gets it; the console stays German or English.
+    arabic = {"Accept-Language": "ar"}
+    fresh = client.application.test_client()
+    body = fresh.get(f"/j/{code}", headers=arabic).get_data(as_text=True)
+    assert (html_lang(body), html_dir(body)) == ("ar", "rtl")
+    assert html_lang(fresh.get("/?lang=ar", headers=arabic).get_data(as_text=True)) in ("de", "en")
+    # The phone's script remembers a switch in its cookie: the next page follows it.
+    fresh.set_cookie("phone_lang", "uk")
+    body = fresh.get(f"/j/{code}", headers=arabic).get_data(as_text=True)
+    assert (html_lang(body), html_dir(body)) == ("uk", "ltr")
+
+
+def test_phone_plurals_carry_each_category_of_the_language(client):
+    created = api_session(client, languages=["de", "ru", "ar"])
+    body = client.get(f"/j/{created['join_code']}?lang=ru").get_data(as_text=True)
+    texts = page_data(body, "phone-data")["texts"]
+    assert texts["ru"]["points_left"] == {"one": "Остался {n} балл", "few": "Осталось {n} балла",
+                                          "many": "Осталось {n} баллов",
+                                          "other": "Осталось {n} баллов"}
+    assert set(texts["ar"]["answers"]) == {"zero", "one", "two", "few", "many", "other"}
+    assert texts["ar"]["answers"]["two"] == "{n} إجابتان"
+
+
+def test_the_phone_interface_follows_the_session_languages(client):
+    turkish = api_session(client, languages=["tr"])
+    german = {"Accept-Language": "de"}
+    body = client.application.test_client().get(f"/j/{turkish['join_code']}",
+                                                 headers=german).get_data(as_text=True)
+    data = page_data(body, "phone-data")
+    assert html_lang(body) == "tr" and data["ui"] == "tr"
+    # The one session language, and German and English for the buttons.
+    assert [lang["code"] for lang in data["interface_languages"]] == ["tr", "de", "en"]
+    both = api_session(client, languages=["de", "en"])
+    body = client.application.test_client().get(
+        f"/j/{both['join_code']}", headers={"Accept-Language": "ar"}).get_data(as_text=True)
+    assert html_lang(body) == "de" and html_dir(body) == "ltr"
+    assert page_data(body, "phone-data")["browser_language"] is None  # the phone asks
+    # The browser's language among the session's wins over the page's default.
+    body = client.application.test_client().get(
+        f"/j/{both['join_code']}", headers={"Accept-Language": "fr, en;q=0.5"}).get_data(
+        as_text=True)
+    assert html_lang(body) == "en" and page_data(body, "phone-data")["browser_language"] == "en"
+
+
+def test_the_start_page_offers_every_language_and_makes_any_subset(client):
+    page = client.get("/?lang=en").get_data(as_text=True)
+    boxes = re.findall(r'<input type="checkbox" name="languages" value="([^"]+)"\s*(checked)?',
+                       page)
+    assert [code for code, _ in boxes] == ["de", "en", "ar", "fa", "uk", "ru", "tr", "de-x-ls"]
+    assert [code for code, checked in boxes if checked] == ["de", "en"]  # German first
+    for languages in (["ar"], ["de-x-ls", "tr"], ["fa", "uk", "ru"]):
+        response = client.post("/?lang=en", data={
+            "title": "Workshop", "date": "2026-03-14", "catalogue": "whole-comm",
+            "languages": languages, "groups": ["administration"]})
+        assert response.status_code == 302, languages
+        session_id = response.headers["Location"].rstrip("/").split("/")[-1]
+        code = client.get(f"/api/sessions/{session_id}").get_json()["join_code"]
+        phone = page_data(client.get(f"/j/{code}").get_data(as_text=True), "phone-data")
+        assert [lang["code"] for lang in phone["languages"]] == languages

@@ -276,6 +276,29 @@ def test_reopen_keeps_both_attempts(room, client):
     assert rating["attempts"][0]["attempt"] == 1 and rating["attempts"][0]["items"][0]["mean"] == 2
 
 
+def test_a_phone_gets_a_round_s_texts_when_it_opens(room):
+    """A phone's state leaves out the texts of rounds not opened yet; the round's event brings
+    them, and a phone connecting later gets them in its state."""
+    phone = room.connect(join_code=room.created["join_code"], language="en")
+    connected = room.events(phone, "state")[-1]
+    joined = phone.emit("join", {"group": "administration", "language": "en"},
+                        callback=True)["state"]
+    for state in (connected, joined):
+        later = next(r for r in state["rounds"] if r["id"] == room.later)
+        assert later["state"] == "pending" and later["items"] == [] and later["question"] == ""
+    staff = room.events(room.facilitator, "state")[0]
+    full = next(r for r in staff["rounds"] if r["id"] == room.later)
+    assert full["items"] and full["question"]  # the console keeps the whole agenda
+
+    room.act("open_round", round=room.later)
+    opened = room.events(phone, "round")[-1]["round"]
+    assert opened["id"] == room.later and opened["question"]
+    assert [i["id"] for i in opened["items"]] == [i["id"] for i in full["items"]]
+    again = room.connect(join_code=room.created["join_code"], language="en")
+    late = next(r for r in room.events(again, "state")[-1]["rounds"] if r["id"] == room.later)
+    assert [i["id"] for i in late["items"]] == [i["id"] for i in full["items"]]
+
+
 def test_round_events_reach_everyone_in_their_language(room):
     german, english = room.phone(language="de"), room.phone(language="en")
     room.act("open_round", round=room.rating)

@@ -1,7 +1,8 @@
 """PDF report: the organisers' summary (and the comparison of two sessions) for a council.
 
 Drawn with ReportLab; charts with reportlab.graphics, so nothing outside the package is
-needed. The bundled DejaVu Sans Condensed prints German, Turkish and Polish letters alike.
+needed. The bundled DejaVu Sans Condensed prints German, Turkish, Polish, Cyrillic, Arabic
+and Persian letters alike; right-to-left text is shaped and ordered by workshop.exports.scripts.
 """
 
 import io
@@ -40,6 +41,7 @@ from reportlab.platypus import (
 from workshop import summary, wording
 from workshop.exports import Context, Export
 from workshop.exports import report as r
+from workshop.exports.scripts import BidiParagraph, has_rtl, joined, shape, visual, visual_text
 from workshop.i18n import Translator
 from workshop.results import SCALE
 
@@ -178,6 +180,8 @@ def _styles(language: str) -> dict[str, ParagraphStyle]:
 def P(text: Any, style: str = "body") -> Paragraph:
     """A paragraph of plain text (escaped); use Markup() for the few bits of markup."""
     content = text if isinstance(text, Markup) else escape(str(text))
+    if has_rtl(content):
+        return BidiParagraph(content, styles()[style])
     return Paragraph(content, styles()[style])
 
 
@@ -222,10 +226,10 @@ def scale_legend(tr: Translator, target: str) -> Drawing:
     x = 0.0
     for n, value in enumerate(SCALE):
         d.add(Rect(x, 1 * mm, 3 * mm, 3 * mm, fillColor=SCALE_COLOURS[n], strokeColor=None))
-        text = f"{value} = {labels[value]}"
+        text = visual_text(f"{value} = {labels[value]}", FONT)
         d.add(String(x + 4 * mm, 1.5 * mm, text, fontName=FONT, fontSize=7, fillColor=MUTED))
         x += 4 * mm + pdfmetrics.stringWidth(text, FONT, 7) + 5 * mm
-    marker = "\u25b2 " + tr.gettext("mean")
+    marker = visual_text("\u25b2 " + tr.gettext("mean"), FONT)
     d.add(String(x, 1.5 * mm, marker, fontName=FONT, fontSize=7, fillColor=MUTED))
     return d
 
@@ -240,7 +244,7 @@ def bar_list(rows: list[tuple[str, float, str]], width: float = WIDTH,
     bar_w = width - label_w - value_w
     for n, (label, value, shown) in enumerate(rows):
         y = d.height - (n + 1) * row_h + 1.5 * mm
-        d.add(String(0, y + 1.1 * mm, _fit(label, label_w - 2 * mm, 9), fontName=FONT,
+        d.add(String(0, y + 1.1 * mm, fitted(label, label_w - 2 * mm, 9), fontName=FONT,
                      fontSize=9, fillColor=INK))
         d.add(Rect(label_w, y, bar_w, 4 * mm, fillColor=ZEBRA, strokeColor=None))
         if value:
@@ -249,6 +253,14 @@ def bar_list(rows: list[tuple[str, float, str]], width: float = WIDTH,
         d.add(String(width, y + 1.1 * mm, shown, fontName=BOLD, fontSize=9, fillColor=INK,
                      textAnchor="end"))
     return d
+
+
+def fitted(text: str, width: float, size: float, font: str = FONT) -> str:
+    """One line for a chart or a page header: shortened to fit, in display order (shaped and
+    right to left where it is written so)."""
+    if not has_rtl(text):
+        return _fit(text, width, size, font)
+    return visual(_fit(shape(text, font), width, size, font))
 
 
 def _fit(text: str, width: float, size: float, font: str = FONT) -> str:
@@ -291,7 +303,7 @@ def matrix_chart(layout: dict[str, Any], tr: Translator) -> Drawing:
         right_side = name in ("keep_strong", "fine")
         if y1 - y0 >= 9 * mm:
             d.add(String(x0 + w - 2 * mm if right_side else x0 + 2 * mm, label_y,
-                         r.quadrant_name(tr, name), fontName=BOLD,
+                         visual_text(r.quadrant_name(tr, name), BOLD), fontName=BOLD,
                          fontSize=9 if name == "act_first" else 8, fillColor=ink,
                          textAnchor="end" if right_side else "start"))
     d.add(Rect(left, bottom, pw, ph, fillColor=None, strokeColor=MUTED, strokeWidth=0.6))
@@ -301,7 +313,8 @@ def matrix_chart(layout: dict[str, Any], tr: Translator) -> Drawing:
         d.add(Line(left, mid_y, left + pw, mid_y, strokeColor=MUTED, strokeWidth=0.6,
                    strokeDashArray=[2, 2]))
         d.add(String(mid_x + (left + pw - mid_x) / 2, mid_y + 1 * mm,
-                     _("even share: %(points)s points", points=r.num(threshold, 1, language)),
+                     visual_text(_("even share: %(points)s points",
+                                   points=r.num(threshold, 1, language)), FONT),
                      fontName=FONT, fontSize=6.5, fillColor=MUTED, textAnchor="middle"))
     for value in SCALE:
         d.add(Line(X(value), bottom, X(value), bottom - 1.2 * mm, strokeColor=MUTED,
@@ -314,11 +327,11 @@ def matrix_chart(layout: dict[str, Any], tr: Translator) -> Drawing:
         d.add(String(left - 2 * mm, Y(tick) - 2.5, str(tick), fontName=FONT, fontSize=7.5,
                      fillColor=MUTED, textAnchor="end"))
     d.add(String(left + pw / 2, 1.5 * mm,
-                 f"{r.round_name(tr, 'rating', 'principles')} "
-                 f"({wording.scale_ends(tr, 'principles')})",
+                 visual_text(f"{r.round_name(tr, 'rating', 'principles')} "
+                             f"({wording.scale_ends(tr, 'principles')})", FONT),
                  fontName=FONT, fontSize=8, fillColor=INK, textAnchor="middle"))
-    axis = Group(String(0, 0, _("Priority points"), fontName=FONT, fontSize=8, fillColor=INK,
-                        textAnchor="middle"))
+    axis = Group(String(0, 0, visual_text(_("Priority points"), FONT), fontName=FONT,
+                        fontSize=8, fillColor=INK, textAnchor="middle"))
     axis.translate(4 * mm, bottom + ph / 2)
     axis.rotate(90)
     d.add(axis)
@@ -408,8 +421,8 @@ class Document:
         canvas.setFont(FONT, 8)
         canvas.setFillColor(MUTED)
         y = PAGE_H - 13 * mm
-        canvas.drawString(MARGIN_X, y, _fit(self.title, WIDTH * 0.6, 8))
-        canvas.drawRightString(PAGE_W - MARGIN_X, y, _fit(self.header, WIDTH * 0.38, 8))
+        canvas.drawString(MARGIN_X, y, fitted(self.title, WIDTH * 0.6, 8))
+        canvas.drawRightString(PAGE_W - MARGIN_X, y, fitted(self.header, WIDTH * 0.38, 8))
         canvas.setStrokeColor(LINE)
         canvas.setLineWidth(0.5)
         canvas.line(MARGIN_X, y - 2.5 * mm, PAGE_W - MARGIN_X, y - 2.5 * mm)
@@ -423,7 +436,7 @@ class Document:
         canvas.setStrokeColor(LINE)
         canvas.setLineWidth(0.5)
         canvas.line(MARGIN_X, y + 4 * mm, PAGE_W - MARGIN_X, y + 4 * mm)
-        canvas.drawString(MARGIN_X, y, _fit(self.footer_text, WIDTH * 0.7, 8))
+        canvas.drawString(MARGIN_X, y, fitted(self.footer_text, WIDTH * 0.7, 8))
         canvas.drawRightString(PAGE_W - MARGIN_X, y,
                                self.tr.gettext("Page %(page)d of %(pages)d",
                                                page=canvas.getPageNumber(), pages=count))
@@ -612,8 +625,7 @@ class SummaryReport:
         p = self.data["participation"]
         self.add(Spacer(1, 30 * mm), P(_("Summary of the workshop results").upper(), "eyebrow"),
                  P(s["title"], "title"))
-        facts = " · ".join(x for x in (s["place"], wording.long_date(s["date"], self.language))
-                           if x)
+        facts = joined((s["place"], wording.long_date(s["date"], self.language)))
         if facts:
             self.add(P(facts, "subtitle"))
         self.add(P(s["catalogue_title"], "muted"), Spacer(1, 16 * mm))
@@ -849,8 +861,7 @@ class SummaryReport:
         s = self.data["session"]
         what = _("Summary of the workshop results")
         day = wording.long_date(s["date"], self.language)
-        doc = Document(s["title"], what,
-                       " · ".join(x for x in (s["title"], s["place"], day) if x), self.tr,
+        doc = Document(s["title"], what, joined((s["title"], s["place"], day)), self.tr,
                        subject=" · ".join(x for x in (what, s["place"], day) if x),
                        keywords=(s["place"], s["date"], s["catalogue_title"]))
         return doc.build(self.story)

@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from workshop import wording
 from workshop.exports import Context, Export, utc
 from workshop.exports.report import capitalised, method_notes
+from workshop.exports.scripts import is_rtl
 from workshop.i18n import Translator
 from workshop.models import Round, utcnow
 from workshop.results import MIN_GROUP_VOTERS, SCALE
@@ -113,8 +114,12 @@ def _cell(ws, value: Any, *, bold: bool = False, fmt: str | None = None,
         cell.font = Font(bold=True)
     if fmt:
         cell.number_format = fmt
-    if wrap:
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    # A text that starts right to left (an idea in Arabic or Farsi) reads from the right, as
+    # Excel would guess; LibreOffice would lay it out left to right otherwise.
+    rtl = isinstance(value, str) and is_rtl(value)
+    if wrap or rtl:
+        cell.alignment = Alignment(wrap_text=True if wrap else None,
+                                   vertical="top" if wrap else None, readingOrder=2 if rtl else 0)
     return cell
 
 
