@@ -35,8 +35,11 @@ class Audit:
 
     def __call__(self, page, where: str) -> None:
         self.found += axe_violations(page, f"[{self.language}] {where}")
-        if page.locator('footer a[href="/accessibility"]').count() != 1:
+        link = page.locator('footer a[href="/accessibility"]')
+        if link.count() != 1:
             self.found.append(f"[{self.language}] {where}: no link to the accessibility statement")
+        elif not link.get_attribute("lang"):  # the phone's script may switch <html lang>
+            self.found.append(f"[{self.language}] {where}: the statement link has no lang")
         self.screenshot(page, f"a11y-{self.language}-{where.replace(' ', '-')}")
 
     def check(self) -> None:

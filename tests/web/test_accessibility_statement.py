@@ -80,3 +80,13 @@ def test_every_kind_of_page_links_to_the_statement(client):
         body = client.get(url, follow_redirects=True).get_data(as_text=True)
         assert '<footer class="site-footer">' in body, url
         assert 'href="/accessibility"' in body, url
+
+
+def test_the_footer_link_says_which_language_its_words_are_in(client):
+    code = api_session(client, languages=["de", "en", "ar"])["join_code"]
+    german = client.get(f"/j/{code}?lang=de").get_data(as_text=True)
+    assert 'lang="de">Erklärung zur Barrierefreiheit</a>' in german
+    # The phone's Arabic has no translation of the link yet: English, and marked as such.
+    arabic = client.get(f"/j/{code}?lang=ar").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in arabic
+    assert 'lang="en">Accessibility statement</a>' in arabic
