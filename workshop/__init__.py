@@ -113,13 +113,22 @@ def create_app(config: dict | None = None) -> Flask:
     )
     realtime.FairShare(socketio.server, app.config)  # each connection's share of events
 
-    from workshop.views import api, exports, facilitator, log_refusal, participant, projector
+    from workshop.views import (
+        about,
+        api,
+        exports,
+        facilitator,
+        log_refusal,
+        participant,
+        projector,
+    )
 
     app.register_blueprint(api.bp)
     app.register_blueprint(facilitator.bp)
     app.register_blueprint(participant.bp)
     app.register_blueprint(projector.bp)
     app.register_blueprint(exports.bp)
+    app.register_blueprint(about.bp)
     app.after_request(log_refusal)
     security.init_app(app)  # after Socket.IO, so the proxy headers reach its middleware too
     return app

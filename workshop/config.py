@@ -79,6 +79,13 @@ class Config:
     # How many reverse proxies (nginx, ...) stand in front of the server and set
     # X-Forwarded-For/-Proto/-Host/-Port/-Prefix. 0: trust no such header.
     TRUSTED_PROXIES = 0
+    # Where people report barriers, named in the accessibility statement (/accessibility): an
+    # e-mail address, a web address or any text (a phone number, a postal address).
+    ACCESSIBILITY_CONTACT = ""
+    # The enforcement or conciliation body responsible for whoever runs this server (for a
+    # municipality: its Land's), as text or a web address. Empty: the statement names the
+    # federal conciliation body and says that each Land has its own.
+    ACCESSIBILITY_ENFORCEMENT = ""
     # Run Alembic migrations when the app is created.
     AUTO_MIGRATE = True
     TESTING = False

@@ -12,6 +12,7 @@
   var connBar = document.getElementById("conn");
   var noticeBox = document.getElementById("notices");
   var langBox = document.getElementById("langs");
+  var announcer = document.getElementById("announce");
 
   var ACK_MS = 10000;
   var RETRY_STORAGE_S = 3;  // the server could not store an answer: try again this soon
@@ -415,7 +416,8 @@
   /* --- Notices ------------------------------------------------------------------------------- */
 
   function notify(text, sticky) {
-    var note = h("div", {class: "notice", role: "status"},
+    // Every notice says something went wrong (not saved, no points left): said at once.
+    var note = h("div", {class: "notice", role: "alert"},
       h("span", {}, text),
       h("button", {type: "button", class: "notice-close", "aria-label": t("dismiss"),
         onclick: function () { note.remove(); }}, "×"));
@@ -461,15 +463,18 @@
     langsKey = current + S.ui;
     if (options.length > SWITCH_BUTTONS) {
       var name = options.filter(function (l) { return l.code === current; })[0];
+      // The name starts with the visible code ("DE"), as a speaking user would call it.
       fill(langBox, h("button", {type: "button", class: "lang", "data-switch": "",
-        "aria-label": t("back_language") + (name ? " (" + name.name + ")" : ""),
+        "aria-label": shortCode(current) + " – " + t("back_language")
+          + (name ? " (" + name.name + ")" : ""),
         onclick: function () { S.pickingLanguage = true; S.view = null; render(); }},
         h("span", {"aria-hidden": "true"}, shortCode(current) + " ▾")));
       return;
     }
     fill(langBox, options.map(function (l) {
       return h("button", {type: "button", class: "lang", lang: l.code, title: l.name,
-        "aria-label": l.name, "aria-pressed": l.code === current ? "true" : "false",
+        "aria-label": shortCode(l.code) + " – " + l.name,
+        "aria-pressed": l.code === current ? "true" : "false",
         onclick: function () {
           if (l.code !== current) (session ? chooseLanguage : chooseInterface)(l.code);
         }}, shortCode(l.code));
@@ -530,6 +535,9 @@
       view.key = key;
       S.view = view;
       fill(app, view.el);
+      // A new screen (a round opens, closes, shows results) is read out by its heading.
+      if (S.shown && S.shown !== sc.name + (r ? r.id + "/" + r.attempt : "")) announce(app);
+      S.shown = sc.name + (r ? r.id + "/" + r.attempt : "");
       app.setAttribute("data-screen", sc.name);
       window.scrollTo(0, 0);
     }
@@ -537,24 +545,44 @@
     renderStatus(sc);
   }
 
+  function announce(view) {
+    var words = [view.querySelector(".banner"), view.querySelector("h1")]
+      .filter(Boolean).map(function (el) { return el.textContent.trim(); });
+    Live.setText(announcer, words.join(". "));
+  }
+
   var timerSpan = null;
+  var statusKey = null;
+  /* The status line is a polite live region (progress, points left): it is refilled only when
+     its words change, so a screen reader hears each change once. The timer inside it is not
+     live: nobody wants every second read out. */
   function renderStatus(sc) {
     var parts = [];
     if (S.view && S.view.status) parts.push(S.view.status());
     var left = countdown.remaining();
+    var timed = left !== null && sc.round && sc.round.state === "open";
+    var key = parts.map(function (p) { return p ? p.outerHTML : ""; }).join("")
+      + (timed ? "|timer" : "");
+    if (key === statusKey) {
+      if (timerSpan) updateTimer(left);
+      return;
+    }
+    statusKey = key;
     timerSpan = null;
-    if (left !== null && sc.round && sc.round.state === "open") {
-      timerSpan = h("span", {class: "timer" + (left === 0 ? " up" : ""), role: "timer"},
-        left === 0 ? t("time_up") : t("timer_left", {time: Live.clock(left)}));
+    if (timed) {
+      timerSpan = h("span", {class: "timer", role: "timer", "aria-live": "off"});
+      updateTimer(left);
       parts.push(timerSpan);
     }
     statusBox.hidden = parts.length === 0;
     fill(statusBox, parts);
   }
-  countdown.onTick(function (left) {
-    if (!timerSpan) return;
+  function updateTimer(left) {
     timerSpan.className = "timer" + (left === 0 ? " up" : "");
     Live.setText(timerSpan, left === 0 ? t("time_up") : t("timer_left", {time: Live.clock(left)}));
+  }
+  countdown.onTick(function (left) {
+    if (timerSpan) updateTimer(left);
   });
 
   function heading(round) {

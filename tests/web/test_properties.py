@@ -205,6 +205,7 @@ ROUTES = {
     ("/compare", "GET"): {},
     ("/compare.pdf", "GET"): {},
     ("/join", "GET"): {},
+    ("/accessibility", "GET"): {},
     ("/j/<code>", "GET"): {"params": {"code": lambda w: path_text([w.room.created["join_code"]])}},
     ("/p/<session_id>", "GET"): {"params": {"session_id": session_ids}},
     ("/sessions/<session_id>/export.<fmt>", "GET"): {

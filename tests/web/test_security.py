@@ -19,7 +19,7 @@ from workshop.models import Base
 PUBLIC = {
     ("static", "GET"), ("api.healthz", "GET"), ("api.list_catalogues", "GET"),
     ("api.get_catalogue", "GET"), ("facilitator.start", "GET"), ("participant.join", "GET"),
-    ("participant.join_code", "GET"),
+    ("participant.join_code", "GET"), ("about.accessibility", "GET"),
 }
 # Routes of one session: (method, endpoint) -> (path, roles that may, request arguments).
 # {a} is the session under attack, {b} another session.
