@@ -78,7 +78,7 @@ def backend(request):
 def app(backend, tmp_path, request):
     """The app on a fresh database: a new SQLite file, or emptied tables in our PG schema."""
     config = {"DATA_DIR": str(tmp_path / "sessions"), "ASYNC_MODE": "threading", "TESTING": True,
-              "LIVE_FLUSH_INTERVAL": 0}
+              "LIVE_FLUSH_INTERVAL": 0, "LIVE_RESULTS_INTERVAL": 0}
     if backend == "postgres":
         config["DATABASE_URL"] = request.getfixturevalue("postgres_schema_url")
     application = create_app(config)

@@ -49,6 +49,10 @@ class Config:
     # Tallies, results and idea lists go out at most this often per session (seconds),
     # however fast votes arrive. 0 turns the background sender off (tests flush by hand).
     LIVE_FLUSH_INTERVAL = 0.3
+    # While a round is open its results (means, distributions: read from every vote) are
+    # recomputed at most this often (seconds); the tally (who took part) goes with every
+    # flush, and results of a round that closed or was revealed go out at once. 0: every flush.
+    LIVE_RESULTS_INTERVAL = 1.0
     # While voting, a round too long for one projector screen turns its pages by itself this
     # often (seconds); results pages are turned by the facilitator.
     PROJECTOR_PAGE_SECONDS = 12.0

@@ -5,6 +5,7 @@ import json
 import logging
 import re
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -86,6 +87,10 @@ class Broadcaster:
         self._presence: set[str] = set()
         self._running = 0  # which start() the background task belongs to; 0: none
         self._starts = 0
+        # An open round's results go out at most every results_interval seconds (they are
+        # read from every vote); when they were last sent, per (session, round).
+        self.results_interval = 0.0
+        self._results_sent: dict[tuple[str, int], float] = {}
         # Green under eventlet and gevent; guards the swap in flush() in threading mode.
         self._lock = threading.Lock()
 
@@ -141,6 +146,21 @@ class Broadcaster:
             for event, payload, to in outgoing:  # after the read: nothing yields inside it
                 socketio.emit(event, payload, to=to)
 
+    def _results_due(self, session_id: str, rnd) -> bool:
+        """Whether this flush sends the round's results: always, unless the round is an open
+        rating or points round whose results went out less than results_interval ago; then a
+        later flush owes them. (Ideas rounds' lists are short and awaited: never held.)"""
+        key, now = (session_id, rnd.id), time.monotonic()
+        since = now - self._results_sent.get(key, -1e9)
+        if rnd.state == "open" and rnd.kind != "ideas" and since < self.results_interval:
+            with self._lock:
+                self._rounds[session_id].add(rnd.id)  # owed: the next flush looks again
+            return False
+        if len(self._results_sent) > 4096:
+            self._results_sent.clear()
+        self._results_sent[key] = now
+        return True
+
     def _updates(self, rounds: dict[str, set[int]], present: set[str]) -> list[Outgoing]:
         outgoing: list[Outgoing] = []
         # Numbered before anything is read: of two workers' updates the higher seq read later,
@@ -153,7 +173,9 @@ class Broadcaster:
                 if workshop is None:
                     continue
                 for rnd in (r for r in workshop.rounds if r.id in round_ids):
-                    outgoing += _round_updates(s, workshop, rnd, seqs[session_id])
+                    with_results = self._results_due(session_id, rnd)
+                    outgoing += _round_updates(s, workshop, rnd, seqs[session_id],
+                                               with_results)
             for session_id in present:
                 workshop = s.get(WorkshopSession, session_id)
                 if workshop is not None:
@@ -163,13 +185,14 @@ class Broadcaster:
         return outgoing
 
 
-def _round_updates(s, workshop: WorkshopSession, rnd, seq: int) -> list[Outgoing]:
+def _round_updates(s, workshop: WorkshopSession, rnd, seq: int,
+                   with_results: bool = True) -> list[Outgoing]:
     counts = {**tally(s, workshop, rnd), "seq": seq}
     # The projector learns how many took part, never how many answered each item.
     public_counts = {k: v for k, v in counts.items() if k != "items"}
     out = [("tally", counts, room(workshop.id, "facilitator")),
            ("tally", public_counts, room(workshop.id, "projector"))]
-    if rnd.state == "pending":
+    if rnd.state == "pending" or not with_results:
         return out
     results = {**round_results(s, workshop, rnd), "seq": seq}
     out.append(("results", results, room(workshop.id) if voting.results_visible(rnd, "projector")
@@ -273,6 +296,7 @@ def configure(config) -> None:
     """Take the limits from the app's settings (called by create_app)."""
     global join_failures
     _BoundedJSON.max_bytes = config["MAX_EVENT_BYTES"]
+    broadcaster.results_interval = config["LIVE_RESULTS_INTERVAL"]
     join_failures = PerKey(rate=config["JOIN_FAILURES_PER_MINUTE"] / 60,
                            burst=config["JOIN_FAILURES_PER_MINUTE"])
 
@@ -515,18 +539,18 @@ def on_join(client: Client, payload: dict):
         participant, token = voting.join(
             s, workshop, f["group"], f["language"] or client.language,
             max_participants=current_app.config["MAX_PARTICIPANTS"])
-        participant_id = participant.id
+        participant_id, language = participant.id, participant.language
+        # The new phone's state from the same transaction (no second one): what it reads is
+        # what the commit keeps; the ack leaves only after the commit.
+        load_rounds_without_texts(s, workshop)
+        state = live_state(s, workshop, "participant", language, participant)
     sid = request.sid
     leave_room(room(client.session_id, "lang:" + client.language), sid=sid)
     client.participant_id, client.group = participant_id, f["group"]
-    client.language = participant.language
+    client.language = language
     join_room(room(client.session_id, "lang:" + client.language), sid=sid)
     join_room(own_room(client.session_id, participant_id), sid=sid)
     presence.add(sid, client.session_id, participant_id, client.group)
-    with db.read() as s:
-        workshop, participant = _load(s, client)
-        load_rounds_without_texts(s, workshop)
-        state = live_state(s, workshop, "participant", client.language, participant)
     return ({"participant_token": token, "state": state},
             [lambda: broadcaster.presence_changed(client.session_id)])
 

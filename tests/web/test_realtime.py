@@ -1,5 +1,7 @@
 """The live protocol through Flask-SocketIO's test client: every event, and every refusal."""
 
+import time
+
 import pytest
 from sqlalchemy import func, select
 
@@ -347,6 +349,39 @@ def test_tallies_are_coalesced_with_rising_seq(room):
     later = room.events(room.facilitator, "tally")
     assert later[0]["seq"] > tallies[0]["seq"]
     assert all(room.events(p, "tally") == [] for p in phones)
+
+
+def test_an_open_round_s_results_are_recomputed_at_most_every_results_interval(room,
+                                                                                monkeypatch):
+    """The tally goes with every flush; the results of an open round (read from every vote)
+    at most every LIVE_RESULTS_INTERVAL, owed in between, and at once when the round closes."""
+    monkeypatch.setattr(broadcaster, "results_interval", 0.5)
+    phone = room.phone()
+    room.act("open_round", round=room.rating)
+    broadcaster.flush()
+    room.facilitator.get_received()
+
+    def vote_and_flush(item, value):
+        phone.emit("vote", {"round": room.rating, "item": item, "value": value}, callback=True)
+        broadcaster.flush()
+        received = room.facilitator.get_received()
+        return ([m["args"][0] for m in received if m["name"] == "tally"],
+                [m["args"][0] for m in received if m["name"] == "results"])
+
+    tallies, results = vote_and_flush("health-c1", 4)
+    assert len(tallies) == 1 and results == []  # results went out with the opening flush
+    assert tallies[0]["items"] == {"health-c1": 1}
+    time.sleep(0.6)
+    broadcaster.flush()  # owed: they come with the first flush after the interval
+    owed = room.events(room.facilitator, "results")
+    assert len(owed) == 1 and owed[0]["round"] == room.rating
+    assert {i["id"]: i["votes"] for i in owed[0]["items"]}["health-c1"] == 1
+    tallies, results = vote_and_flush("health-c2", 2)
+    assert len(tallies) == 1 and results == []
+    room.act("close_round", round=room.rating)
+    broadcaster.flush()
+    closed = room.events(room.facilitator, "results")
+    assert closed and {i["id"]: i["votes"] for i in closed[-1]["items"]}["health-c2"] == 1
 
 
 def test_presence_counts_connected_participants_per_group(room):
