@@ -90,7 +90,7 @@ class Broadcaster:
         # An open round's results go out at most every results_interval seconds (they are
         # read from every vote); when they were last sent, per (session, round).
         self.results_interval = 0.0
-        self._results_sent: dict[tuple[str, int], float] = {}
+        self._results_sent: dict[tuple[str, int], tuple[float, tuple]] = {}
         # Green under eventlet and gevent; guards the swap in flush() in threading mode.
         self._lock = threading.Lock()
 
@@ -148,17 +148,20 @@ class Broadcaster:
 
     def _results_due(self, session_id: str, rnd) -> bool:
         """Whether this flush sends the round's results: always, unless the round is an open
-        rating or points round whose results went out less than results_interval ago; then a
-        later flush owes them. (Ideas rounds' lists are short and awaited: never held.)"""
+        rating or points round whose results went out less than results_interval ago, as
+        they stand (same attempt, revealed or not); then a later flush owes them. Revealing
+        sends them at once. (Ideas rounds' lists are short and awaited: never held.)"""
         key, now = (session_id, rnd.id), time.monotonic()
-        since = now - self._results_sent.get(key, -1e9)
-        if rnd.state == "open" and rnd.kind != "ideas" and since < self.results_interval:
+        sent_at, sent_as = self._results_sent.get(key, (-1e9, None))
+        as_now = (rnd.attempt, rnd.revealed)
+        if rnd.state == "open" and rnd.kind != "ideas" and sent_as == as_now \
+                and now - sent_at < self.results_interval:
             with self._lock:
                 self._rounds[session_id].add(rnd.id)  # owed: the next flush looks again
             return False
         if len(self._results_sent) > 4096:
             self._results_sent.clear()
-        self._results_sent[key] = now
+        self._results_sent[key] = (now, as_now)
         return True
 
     def _updates(self, rounds: dict[str, set[int]], present: set[str]) -> list[Outgoing]:

@@ -378,6 +378,13 @@ def test_an_open_round_s_results_are_recomputed_at_most_every_results_interval(r
     assert {i["id"]: i["votes"] for i in owed[0]["items"]}["health-c1"] == 1
     tallies, results = vote_and_flush("health-c2", 2)
     assert len(tallies) == 1 and results == []
+    room.act("reveal_round", round=room.rating)  # revealed while open: sent at once
+    broadcaster.flush()
+    revealed = room.events(phone, "results")
+    assert revealed and {i["id"]: i["votes"] for i in revealed[-1]["items"]}["health-c2"] == 1
+    room.facilitator.get_received()
+    vote_and_flush("health-c3", 5)
+    assert room.events(phone, "results") == []  # held again: the same revealed round
     room.act("close_round", round=room.rating)
     broadcaster.flush()
     closed = room.events(room.facilitator, "results")
