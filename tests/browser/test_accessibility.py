@@ -618,7 +618,8 @@ def test_the_console_by_keyboard_alone(chromium, live_server, screenshot):
     expect(page.locator("dialog#confirm")).to_be_visible()
     tab_to(page, "#confirm-ok", limit=5)
     page.keyboard.press("Enter")
-    expect(page.locator(".banner.ended")).to_be_visible()
+    # Ending writes the backup and a PDF report per language first: seconds on a busy machine.
+    expect(page.locator(".banner.ended")).to_be_visible(timeout=30_000)
     context.close()
 
 

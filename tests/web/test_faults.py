@@ -414,8 +414,12 @@ def drop_and_come_back(server: Server, wifi: Proxy, pool: ThreadPoolExecutor,
     wait_for(lambda: presence()["present"] == 0, 10, "the server notices")
     time.sleep(1)  # the wifi stays away a second: reconnect attempts fail
     wifi.up()
-    back = wait_for(lambda: all(len(p.events["state"]) > n for p, n in zip(
-        phones, states, strict=True)), 25, "every phone back")
+    # Back: a new state, and the connect's answer too (the server sends what its connect
+    # handler emits, the state, before it answers the connect, so a phone may hold the state
+    # a moment before python-socketio counts it as connected and lets it send).
+    back = wait_for(lambda: all(len(p.events["state"]) > n and "/" in p.client.namespaces
+                                for p, n in zip(phones, states, strict=True)),
+                    25, "every phone back")
 
     for phone in phones:
         me = phone.events["state"][-1]["me"]
