@@ -169,9 +169,24 @@
     return {event: "end_session", label: t("next_end")};
   }
 
+  /* One answer per showing of the dialog. A dialog closed (Escape) and opened again at once
+     gets the first closing's "close" event after it is open again: that event is not the
+     answer to the second question, and the first question's answer was "no". */
+  var confirmBox = document.getElementById("confirm");
+  var answerConfirm = null;
+  if (confirmBox) {
+    confirmBox.addEventListener("close", function () {
+      if (confirmBox.open || !answerConfirm) return;  // late, from an earlier showing
+      var answer = answerConfirm;
+      answerConfirm = null;
+      answer(confirmBox.returnValue === "ok");
+    });
+  }
+
   function confirmDialog(title, text, okLabel, style) {
-    var dialog = document.getElementById("confirm");
+    var dialog = confirmBox;
     if (!dialog.showModal) return Promise.resolve(window.confirm(title + "\n\n" + text));
+    if (answerConfirm) { answerConfirm(false); answerConfirm = null; }
     document.getElementById("confirm-title").textContent = title;
     document.getElementById("confirm-text").textContent = text;
     var ok = document.getElementById("confirm-ok");
@@ -179,10 +194,7 @@
     ok.className = style === "go" ? "primary" : "danger";
     dialog.returnValue = "";
     return new Promise(function (resolve) {
-      dialog.addEventListener("close", function done() {
-        dialog.removeEventListener("close", done);
-        resolve(dialog.returnValue === "ok");
-      });
+      answerConfirm = resolve;
       dialog.showModal();
       document.getElementById("confirm-cancel").focus();
     });
