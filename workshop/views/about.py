@@ -29,7 +29,6 @@ def contact_link(value: str) -> dict | None:
 @bp.get("/accessibility")
 def accessibility():
     config = current_app.config
-    enforcement = contact_link(config["ACCESSIBILITY_ENFORCEMENT"])
     return render_template("accessibility.html", reviewed=REVIEWED,
                            contact=contact_link(config["ACCESSIBILITY_CONTACT"]),
-                           enforcement=enforcement is not None, enforcement_link=enforcement)
+                           enforcement=contact_link(config["ACCESSIBILITY_ENFORCEMENT"]))
