@@ -3,6 +3,7 @@
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,11 @@ class Database:
         self.engine: Engine | None = None
         self._reader: sessionmaker[Session] | None = None
         self._writer: sessionmaker[Session] | None = None
-        self._local = threading.local()  # green-local under eventlet and gevent
+        # Whether this thread or green thread is inside write(). A context variable: every
+        # green thread (one per event) and thread starts with its own context, and reading
+        # one costs next to nothing, where eventlet's green thread-local builds a dict for
+        # each new green thread on first use.
+        self._writing: ContextVar[bool] = ContextVar("workshop_db_writing", default=False)
         self.group = GroupCommit(self)
 
     def init_app(self, app) -> None:
@@ -60,18 +65,17 @@ class Database:
         so nothing inside may yield: no emit, no sleep, no network. Broadcast after the
         block, when the commit has succeeded. `in_write()` lets callers assert this.
         """
-        depth = getattr(self._local, "depth", 0)
-        if depth:
+        if self._writing.get():
             raise RuntimeError("nested write transaction")
-        self._local.depth = 1
+        token = self._writing.set(True)
         try:
             with self._writer() as session, session.begin():
                 yield session
         finally:
-            self._local.depth = 0
+            self._writing.reset(token)
 
     def in_write(self) -> bool:
-        return bool(getattr(self._local, "depth", 0))
+        return self._writing.get()
 
     def write_grouped(self, work: Callable[[Session], Any]) -> Any:
         """`work` in a transaction shared with the other grouped writes waiting at this moment

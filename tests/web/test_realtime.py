@@ -3,9 +3,13 @@
 import time
 
 import pytest
+from flask import request, session, url_for
+from flask_socketio import _ManagedSession
 from sqlalchemy import func, select
+from werkzeug.test import EnvironBuilder
 
 from tests.live import Room
+from workshop import LIVE_PATH, LiveEventContext
 from workshop.extensions import db, socketio
 from workshop.models import Idea, Participant, Upvote, Vote
 from workshop.realtime import broadcaster
@@ -24,6 +28,33 @@ def error(ack):
 def count(model, *where):
     with db.read() as s:
         return s.scalar(select(func.count()).select_from(model).where(*where))
+
+
+# --- The request context of a live event -----------------------------------------------------
+
+def test_a_live_event_s_request_context_matches_no_route_and_reuses_its_connection_s_parts(app):
+    """Flask-SocketIO pushes a request context around every event, on the connection's own
+    environ: no route is matched for it (the NotFound that matching the Socket.IO path raised
+    cost every vote), the URL adapter is made once per connection, and the connection's saved
+    session is used instead of the cookie being read again."""
+    environ = EnvironBuilder(path=LIVE_PATH, query_string="EIO=4&transport=websocket",
+                             headers={"Cookie": "session=forged"}).get_environ()
+    first = app.request_context(environ)
+    assert isinstance(first, LiveEventContext)
+    with first:
+        assert request.routing_exception is None and request.url_rule is None
+        assert url_for("static", filename="css/app.css").endswith("/static/css/app.css")
+    saved = environ["saved_session"] = _ManagedSession({"lang": "de"})
+    second = app.request_context(environ)
+    assert second.url_adapter is first.url_adapter
+    with second:
+        assert session["lang"] == "de" and second.session is saved
+    # Pages keep Flask's own context: matched against the routes.
+    with app.test_request_context("/") as page:
+        assert not isinstance(page, LiveEventContext)
+        assert request.url_rule is not None and request.routing_exception is None
+    with app.test_request_context("/no-such-page"):
+        assert request.routing_exception is not None
 
 
 # --- Connecting ---------------------------------------------------------------------------------
