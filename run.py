@@ -25,7 +25,7 @@ elif _ASYNC_MODE == "gevent":
 
     patch_psycopg()
 
-from workshop import create_app  # noqa: E402
+from workshop import collector, create_app  # noqa: E402
 from workshop.extensions import socketio  # noqa: E402
 from workshop.room import open_to_room  # noqa: E402
 
@@ -68,6 +68,7 @@ def serve(app, host: str, port: int) -> None:
         if raised < wanted:
             print(f"This system lets the server open {raised} files: fewer than "
                   f"{most} phones can connect at once.", flush=True)
+    collector.tune()  # the objects made so far live as long as the process
     if socketio.async_mode == "eventlet":
         import eventlet.wsgi
 
