@@ -13,8 +13,8 @@ against 447 ms). Two changes:
   the objects of votes still in flight are not promoted to older generations (which is what
   made full passes come so often), and a full pass is considered after 20 passes of the
   middle generation instead of 10. Garbage in reference cycles is still collected, in fewer
-  and larger batches: the young and middle generations often, a full pass at most 1,000
-  young passes apart (50 x 20), so what a phone that disconnected left behind is freed too.
+  and larger batches: the young and middle generations often, a full pass considered every
+  1,000 young passes (50 x 20), so what a phone that disconnected left behind is freed too.
   Memory held by 2,000 idle phones did not change (305 MB either way on the bench machine).
 """
 
