@@ -11,10 +11,11 @@ against 447 ms). Two changes:
   `gc.freeze()`: they live as long as the process, and no pass has to walk them again;
 - the youngest generation is collected every 10,000 new objects instead of every 700, so
   the objects of votes still in flight are not promoted to older generations (which is what
-  made full passes come so often), and a full pass is considered after 20 passes of the
-  middle generation instead of 10. Garbage in reference cycles is still collected, in fewer
-  and larger batches: the young and middle generations often, a full pass considered every
-  1,000 young passes (50 x 20), so what a phone that disconnected left behind is freed too.
+  made full passes come so often); the middle generation is collected every 50 young passes
+  instead of 10, and a full pass is considered after 20 middle ones instead of 10. Garbage
+  in reference cycles is still collected, in fewer and larger batches: a full pass is
+  considered every 1,000 young passes, so what a phone that disconnected left behind is
+  freed too.
   Memory held by 2,000 idle phones did not change (305 MB either way on the bench machine).
 """
 
