@@ -90,3 +90,21 @@ def test_gevent_is_a_drop_in(tmp_path):
         created = requests.post(srv.base + "/api/sessions", json={"title": "gevent"})
         assert created.status_code == 201
         assert len(created.json()["rounds"]) == 15
+
+
+def test_the_server_process_leaves_the_client_transports_unimported(tmp_path):
+    """requests and websocket-client are in .venv for the tests (and aiohttp for the
+    benchmarks); python-engineio would import them into every server process. run.py marks
+    them missing there, so engineio's clients go without (the other tests here serve pages
+    and live events from such a process)."""
+    probe = (
+        "import sys; sys.argv = ['run.py']; import runpy; "
+        "run = runpy.run_path('run.py', run_name='server'); "
+        "import engineio.client, engineio.async_client; "
+        "print(engineio.client.requests, engineio.client.websocket, "
+        "engineio.async_client.aiohttp)"
+    )
+    env = {**os.environ, "WORKSHOP_DATA_DIR": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True,
+                         text=True, timeout=120, check=True).stdout
+    assert out.split() == ["None", "None", "None"]  # this test's own process has requests
