@@ -5,6 +5,7 @@ import time
 import pytest
 from flask import request, session, url_for
 from flask_socketio import _ManagedSession
+from socketio import packet
 from sqlalchemy import func, select
 from werkzeug.test import EnvironBuilder
 
@@ -12,7 +13,7 @@ from tests.live import Room
 from workshop import LIVE_PATH, LiveEventContext
 from workshop.extensions import db, socketio
 from workshop.models import Idea, Participant, Upvote, Vote
-from workshop.realtime import broadcaster
+from workshop.realtime import GuardedPacket, broadcaster
 
 
 @pytest.fixture
@@ -55,6 +56,19 @@ def test_a_live_event_s_request_context_matches_no_route_and_reuses_its_connecti
         assert request.url_rule is not None and request.routing_exception is None
     with app.test_request_context("/no-such-page"):
         assert request.routing_exception is not None
+
+
+@pytest.mark.parametrize("data", [
+    None, 7, "text", b"bytes", [], {}, ["vote", {"round": 1, "item": "h1", "value": 3}],
+    {"rounds": [{"items": [{"id": "a", "text": "…"}] * 50}] * 10},
+    {"deep": [[[[{"x": bytearray(b"z")}]]]]}, [{"a": 1}, {"b": [2, 3, b"last"]}],
+])
+def test_the_server_s_packets_find_bytes_as_python_socketio_does(data):
+    """GuardedPacket's quicker walk gives python-socketio's answer, so a payload with bytes
+    still goes out as a binary packet and everything else as JSON."""
+    assert GuardedPacket.data_is_binary(data) == packet.Packet.data_is_binary(data)
+    sent = GuardedPacket(packet.EVENT, data=["news", data])
+    assert (sent.packet_type == packet.BINARY_EVENT) == packet.Packet.data_is_binary(data)
 
 
 # --- Connecting ---------------------------------------------------------------------------------
