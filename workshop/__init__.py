@@ -68,6 +68,10 @@ LIVE_PATH = "/socket.io/"  # Flask-SocketIO's default path, where every live eve
 _URL_ADAPTER = "workshop.url_adapter"
 
 
+def _is_live(environ: dict) -> bool:
+    return environ.get("PATH_INFO", "").startswith(LIVE_PATH)
+
+
 class LiveEventContext(RequestContext):
     """The request context Flask-SocketIO pushes around every Socket.IO event. Its path is
     the Socket.IO endpoint, which no route of ours matches, so matching it (and raising the
@@ -84,13 +88,13 @@ class WorkshopFlask(Flask):
     again. Pages and the HTTP API get Flask's own request context."""
 
     def request_context(self, environ: dict) -> RequestContext:
-        if environ.get("PATH_INFO", "").startswith(LIVE_PATH):
+        if _is_live(environ):
             return LiveEventContext(self, environ, session=environ.get("saved_session"))
         return super().request_context(environ)
 
     def create_url_adapter(self, request):
         environ = request.environ if request is not None else {}
-        if not environ.get("PATH_INFO", "").startswith(LIVE_PATH):
+        if not _is_live(environ):
             return super().create_url_adapter(request)
         if _URL_ADAPTER not in environ:
             environ[_URL_ADAPTER] = super().create_url_adapter(request)

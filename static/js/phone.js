@@ -536,8 +536,9 @@
       S.view = view;
       fill(app, view.el);
       // A new screen (a round opens, closes, shows results) is read out by its heading.
-      if (S.shown && S.shown !== sc.name + (r ? r.id + "/" + r.attempt : "")) announce(app);
-      S.shown = sc.name + (r ? r.id + "/" + r.attempt : "");
+      var shown = sc.name + (r ? r.id + "/" + r.attempt : "");
+      if (S.shown && S.shown !== shown) announce(app);
+      S.shown = shown;
       app.setAttribute("data-screen", sc.name);
       window.scrollTo(0, 0);
     }
